@@ -1,0 +1,1 @@
+//! srplay-engine
