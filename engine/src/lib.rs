@@ -1,1 +1,10 @@
-//! srplay-engine
+//! srplay-engine: everything between a parsed inventory and a module run.
+//!
+//! The two contracts every other crate builds on live here:
+//! [`connection::Connection`] (how a module reaches a host) and
+//! [`module::Module`] (what a module is).
+
+pub mod connection;
+pub mod module;
+pub mod shell;
+pub mod suggest;

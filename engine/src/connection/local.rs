@@ -1,0 +1,160 @@
+//! `ansible_connection=local`: run on the controller itself.
+
+use super::{Connection, ConnectionError, ExecOutput, ExecRequest, Stdin};
+use async_trait::async_trait;
+use std::process::Stdio;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+#[derive(Debug, Default, Clone)]
+pub struct LocalConnection;
+
+impl LocalConnection {
+    pub fn new() -> Self {
+        LocalConnection
+    }
+}
+
+#[async_trait]
+impl Connection for LocalConnection {
+    fn transport(&self) -> &'static str {
+        "local"
+    }
+
+    async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError> {
+        let (script, prefix) = req.render();
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let feed = async move {
+            if let Some(p) = prefix {
+                stdin.write_all(&p).await?;
+            }
+            match req.stdin {
+                Stdin::Null => {}
+                Stdin::Bytes(b) => stdin.write_all(&b).await?,
+                Stdin::File(path) => {
+                    let mut f = tokio::fs::File::open(path).await?;
+                    tokio::io::copy(&mut f, &mut stdin).await?;
+                }
+            }
+            stdin.shutdown().await?;
+            Ok::<_, std::io::Error>(())
+        };
+        let (fed, out) = tokio::join!(feed, child.wait_with_output());
+        let out = out?;
+        // A command that exits without reading its stdin breaks the pipe;
+        // that is the command's business, not a transport error.
+        if let Err(e) = fed {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(e.into());
+            }
+        }
+        Ok(ExecOutput {
+            rc: exit_code(&out.status),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
+    }
+}
+
+/// Shell convention: a command killed by signal N reports 128+N.
+fn exit_code(status: &std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{FileAttrs, PutSource};
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn exec_returns_rc_stdout_stderr_and_reads_stdin() {
+        let out = rt()
+            .block_on(LocalConnection.exec(
+                ExecRequest::new("cat; echo err >&2; exit 3").stdin(Stdin::Bytes(b"hi".to_vec())),
+            ))
+            .unwrap();
+        assert_eq!(out.rc, 3);
+        assert_eq!(out.stdout, b"hi");
+        assert_eq!(out.stderr, b"err\n");
+    }
+
+    #[test]
+    fn env_and_chdir_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut req = ExecRequest::new("echo \"$GREETING\" && pwd");
+        req.env = vec![("GREETING".into(), "it's me".into())];
+        req.chdir = Some(dir.path().to_str().unwrap().into());
+        let out = rt().block_on(LocalConnection.exec(req)).unwrap();
+        let canon = dir.path().canonicalize().unwrap();
+        assert_eq!(out.stdout_str(), format!("it's me\n{}\n", canon.display()));
+    }
+
+    #[test]
+    fn put_is_atomic_keeps_mode_and_cleans_stale_temps() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("fe.conf");
+        std::fs::write(&dest, "old").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let stale = dir.path().join(".fe.conf.srplay-tmp-abc123");
+        std::fs::write(&stale, "partial").unwrap();
+        let d = dest.to_str().unwrap().to_string();
+        rt().block_on(LocalConnection.put(
+            PutSource::Bytes(b"new".to_vec()),
+            &d,
+            &FileAttrs::default(),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new");
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "stale temp file removed, no new one left");
+
+        let attrs = FileAttrs {
+            mode: Some("0600".into()),
+            ..Default::default()
+        };
+        rt().block_on(LocalConnection.put(PutSource::Bytes(b"v3".to_vec()), &d, &attrs, None))
+            .unwrap();
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(rt().block_on(LocalConnection.get(&d, None)).unwrap(), b"v3");
+    }
+
+    #[test]
+    fn put_into_missing_directory_fails_clearly() {
+        let err = rt()
+            .block_on(LocalConnection.put(
+                PutSource::Bytes(vec![]),
+                "/nonexistent-dir-srplay/x",
+                &FileAttrs::default(),
+                None,
+            ))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("could not write /nonexistent-dir-srplay/x"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! The Connection contract: the only way a module touches a host.
+//!
+//! A connection runs a shell command (`/bin/sh -c`) with optional stdin and
+//! returns `(rc, stdout, stderr)`. File transfer and privilege escalation are
+//! built on that one primitive (see [`put`](Connection::put)), so every
+//! transport gets atomic writes and `become` for free and may override `put`
+//! / `get` with something faster (sftp) without changing their meaning.
+
+mod become_wrap;
+mod local;
+mod transfer;
+
+pub use become_wrap::{Become, BecomeMethod};
+pub use local::LocalConnection;
+pub use transfer::{FileAttrs, PutSource};
+
+use async_trait::async_trait;
+use std::path::PathBuf;
+
+/// What a command reads on its standard input.
+#[derive(Debug, Clone, Default)]
+pub enum Stdin {
+    #[default]
+    Null,
+    Bytes(Vec<u8>),
+    /// Streamed from a controller-side file, never loaded whole into memory.
+    File(PathBuf),
+}
+
+/// One command to run on the target.
+#[derive(Debug, Clone, Default)]
+pub struct ExecRequest {
+    /// A shell command line, run as `/bin/sh -c <cmd>` on the target.
+    pub cmd: String,
+    pub stdin: Stdin,
+    /// Run as another user (sudo/su); the password, if any, goes over stdin.
+    pub r#become: Option<Become>,
+    /// Extra environment (the `environment:` keyword), set with `env`.
+    pub env: Vec<(String, String)>,
+    /// Directory to run in (`chdir`); the command fails if it does not exist.
+    pub chdir: Option<String>,
+}
+
+impl ExecRequest {
+    pub fn new(cmd: impl Into<String>) -> Self {
+        ExecRequest {
+            cmd: cmd.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn stdin(mut self, stdin: Stdin) -> Self {
+        self.stdin = stdin;
+        self
+    }
+
+    pub fn become_as(mut self, r#become: Option<Become>) -> Self {
+        self.r#become = r#become;
+        self
+    }
+
+    /// The full `/bin/sh -c` script: environment, chdir and become applied.
+    /// Returns the command line and the bytes to put before the caller's
+    /// stdin (a become password), so secrets never appear in argv.
+    pub fn render(&self) -> (String, Option<Vec<u8>>) {
+        let mut script = String::new();
+        if let Some(dir) = &self.chdir {
+            script.push_str(&format!("cd {} && ", crate::shell::quote(dir)));
+        }
+        if !self.env.is_empty() {
+            script.push_str("env");
+            for (k, v) in &self.env {
+                script.push(' ');
+                script.push_str(&crate::shell::quote(&format!("{k}={v}")));
+            }
+            script.push(' ');
+            script.push_str("/bin/sh -c ");
+            script.push_str(&crate::shell::quote(&self.cmd));
+        } else {
+            script.push_str(&self.cmd);
+        }
+        match &self.r#become {
+            Some(b) => b.wrap(&script),
+            None => (script, None),
+        }
+    }
+}
+
+/// What a finished command returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub rc: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl ExecOutput {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    pub fn success(&self) -> bool {
+        self.rc == 0
+    }
+}
+
+/// Why a connection could not do what was asked. `Unreachable` makes the
+/// host UNREACHABLE in the recap (exit 4); the others fail the task.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("connection lost: {0}")]
+    Dropped(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ConnectionError {
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ConnectionError::Unreachable(_) | ConnectionError::Dropped(_)
+        )
+    }
+}
+
+#[async_trait]
+pub trait Connection: Send + Sync {
+    /// The transport's name as Ansible spells it (`ssh`, `local`).
+    fn transport(&self) -> &'static str;
+
+    /// Run one command on the target.
+    async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError>;
+
+    /// Write `src` to `dest` atomically (temp file in the same directory,
+    /// then rename), setting or keeping mode/owner/group. Stale temp files
+    /// of an earlier interrupted write to the same `dest` are removed first.
+    async fn put(
+        &self,
+        src: PutSource,
+        dest: &str,
+        attrs: &FileAttrs,
+        r#become: Option<Become>,
+    ) -> Result<(), ConnectionError> {
+        transfer::put_via_exec(self, src, dest, attrs, r#become).await
+    }
+
+    /// Read a whole file from the target.
+    async fn get(&self, path: &str, r#become: Option<Become>) -> Result<Vec<u8>, ConnectionError> {
+        transfer::get_via_exec(self, path, r#become).await
+    }
+
+    /// Close the connection (ssh: the master). Idempotent.
+    async fn close(&self) {}
+}
