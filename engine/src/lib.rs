@@ -8,3 +8,4 @@ pub mod connection;
 pub mod module;
 pub mod shell;
 pub mod suggest;
+pub mod template;

@@ -1,0 +1,121 @@
+//! Templating: minijinja configured to behave like Ansible's Jinja2.
+//!
+//! - Undefined values: `Chainable` (so `a.b is defined` and `a.b | default`
+//!   work) plus a formatter that refuses to print an undefined value, which
+//!   together match Ansible (see DEPENDENCIES.md §2).
+//! - Native types: a string that is exactly one `{{ expr }}` evaluates to
+//!   the expression's own type (`"{{ 3 }}"` is an int), as ansible-core 2.19
+//!   does; anything else renders to a string.
+//! - Ansible's filters and tests are registered by [`filters::register`].
+
+pub mod filters;
+
+use minijinja::value::Value as JValue;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use serde_json::Value;
+
+/// A fresh environment with Ansible semantics and every Ansible filter.
+pub fn new_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_debug(true);
+    // Ansible's Templar: trim_blocks on, trailing newlines preserved.
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .expect("the default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_formatter(|out, state, value| {
+        if value.is_undefined() {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                "an undefined variable was printed",
+            ));
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    minijinja_contrib::add_to_environment(&mut env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    filters::register(&mut env);
+    env
+}
+
+/// If `s` is exactly one `{{ expression }}` (surrounding blanks allowed),
+/// the expression text.
+pub fn lone_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+/// Does `s` contain template syntax at all? Plain strings skip the engine.
+pub fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// Render one string value with Ansible's rules: a lone expression keeps
+/// its native type, other templates become strings, plain text is as is.
+pub fn render_native(env: &Environment<'_>, s: &str, ctx: &JValue) -> Result<Value, Error> {
+    if !is_template(s) {
+        return Ok(Value::String(s.to_string()));
+    }
+    if let Some(expr) = lone_expression(s) {
+        let compiled = env.compile_expression(expr)?;
+        let v = compiled.eval(ctx)?;
+        if v.is_undefined() {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                format!("'{expr}' is undefined"),
+            ));
+        }
+        return to_json(&v);
+    }
+    env.render_str(s, ctx).map(Value::String)
+}
+
+/// Convert a minijinja value into JSON (the engine's variable type).
+pub fn to_json(v: &JValue) -> Result<Value, Error> {
+    serde_json::to_value(v).map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn native_types_table() {
+        let env = new_environment();
+        let ctx = JValue::from(minijinja::value::Serde(
+            json!({"n": 3, "items": [1, 2], "name": "fe1"}),
+        ));
+        let cases = [
+            ("{{ 3 }}", json!(3)),
+            ("{{ n + 1 }}", json!(4)),
+            ("{{ items }}", json!([1, 2])),
+            (" {{ name }} ", json!("fe1")),
+            ("host={{ name }}", json!("host=fe1")),
+            ("plain", json!("plain")),
+            ("{{ missing | default('d') }}", json!("d")),
+            ("{{ missing.x is defined }}", json!(false)),
+        ];
+        for (tpl, want) in cases {
+            assert_eq!(render_native(&env, tpl, &ctx).unwrap(), want, "{tpl}");
+        }
+    }
+
+    #[test]
+    fn undefined_is_an_error_when_printed() {
+        let env = new_environment();
+        let ctx = JValue::from(minijinja::value::Serde(json!({})));
+        for tpl in ["{{ nope }}", "x={{ nope }}", "{{ nope.x }}"] {
+            assert!(render_native(&env, tpl, &ctx).is_err(), "{tpl}");
+        }
+    }
+}
