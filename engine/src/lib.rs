@@ -4,6 +4,7 @@
 //! [`connection::Connection`] (how a module reaches a host) and
 //! [`module::Module`] (what a module is).
 
+pub mod config;
 pub mod connection;
 pub mod module;
 pub mod shell;
