@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod module;
+pub mod plugin;
 pub mod shell;
 pub mod suggest;
 pub mod template;
