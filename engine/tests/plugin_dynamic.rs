@@ -198,7 +198,8 @@ fn broken_libraries_are_refused_naming_the_file() {
     let missing = rustc_cdylib("missing_call", dir.path());
     let garbage = dir.path().join("libgarbage.so");
     std::fs::write(&garbage, b"not an ELF file").unwrap();
-    let cases: [(&std::path::Path, fn(&PluginError) -> bool, &str); 3] = [
+    type IsKind = fn(&PluginError) -> bool;
+    let cases: [(&std::path::Path, IsKind, &str); 3] = [
         (
             &bad_abi,
             |e| {
