@@ -280,7 +280,7 @@ fn library_dirs_order_and_first_module_wins() {
             root.path().join("play/roles/r"),
             root.path().join("play/roles/none"),
         ],
-        &[cli_lib.clone()],
+        std::slice::from_ref(&cli_lib),
     );
     std::env::remove_var(LIBRARY_ENV);
     assert_eq!(dirs, vec![playbook_lib, role_lib, cli_lib, env_lib]);
