@@ -29,7 +29,7 @@ pub fn entry<M: PluginModule>() -> Entry {
 
 /// Exports a plugin's modules through the srplay C ABI.
 ///
-/// ```ignore
+/// ```text
 /// srplay_plugin_api::export_plugin!("my_plugin", "1.0.0", [ModuleA, ModuleB]);
 /// ```
 #[macro_export]

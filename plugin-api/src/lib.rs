@@ -8,7 +8,7 @@
 //! Rust authors never write those functions by hand: implement
 //! [`PluginModule`] for each module and export them with one line:
 //!
-//! ```ignore
+//! ```text
 //! srplay_plugin_api::export_plugin!("hello", "0.1.0", [Hello, Other]);
 //! ```
 //!

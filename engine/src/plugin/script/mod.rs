@@ -95,9 +95,14 @@ impl Module for ScriptModule {
         };
         let args = args_file::render(self.style, &args, &internal);
         let launcher = remote::launcher(self.shebang.as_ref(), ctx);
-        let out = remote::run(ctx, &remote, launcher.as_deref(), args).await?;
+        let out = remote::run(
+            ctx,
+            &remote,
+            launcher.as_ref().map(|l| l.line.as_str()),
+            args,
+        )
+        .await?;
         let (stdout, stderr) = (out.stdout_str(), out.stderr_str());
-        let interpreter = launcher.as_deref().and_then(|l| l.split(' ').next());
         let result = output::parse(
             &output::Printed {
                 rc: out.rc,
@@ -105,7 +110,7 @@ impl Module for ScriptModule {
                 stderr: &stderr,
             },
             &output::Hints {
-                interpreter: interpreter.map(|i| i.trim_matches('\'')),
+                interpreter: launcher.as_ref().map(|l| l.interpreter.as_str()),
                 ansible_module: self.style == ArgsStyle::AnsibleModule,
             },
         );

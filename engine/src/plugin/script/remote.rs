@@ -71,9 +71,17 @@ pub async fn ensure_uploaded(
     Ok(path)
 }
 
-/// How to start the module: the interpreter words (already shell-quoted
-/// or shell code), or nothing to execute the file itself.
-pub fn launcher(shebang: Option<&Shebang>, ctx: &ModuleContext) -> Option<String> {
+/// How to start a module: the shell words before the module's path.
+pub struct Launcher {
+    pub line: String,
+    /// The interpreter as the shell will report it if it is missing.
+    pub interpreter: String,
+}
+
+/// The launcher for a module with this shebang (none: execute the file
+/// itself). `ansible_<name>_interpreter` replaces the interpreter, as in
+/// Ansible; a `python` shebang without it finds python3 or python.
+pub fn launcher(shebang: Option<&Shebang>, ctx: &ModuleContext) -> Option<Launcher> {
     let sb = shebang?;
     let name = sb.name();
     let configured = ctx
@@ -81,30 +89,35 @@ pub fn launcher(shebang: Option<&Shebang>, ctx: &ModuleContext) -> Option<String
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty());
     let is_env = sb.interpreter.rsplit('/').next() == Some("env");
-    let words = |ws: &[String]| ws.iter().map(|w| quote(w)).collect::<Vec<_>>();
-    let line = match (configured, is_env) {
-        (Some(interp), true) => interp.split_whitespace().map(quote).collect::<Vec<_>>(),
-        (Some(interp), false) => {
-            let mut w: Vec<String> = interp.split_whitespace().map(quote).collect();
-            w.extend(words(&sb.args));
-            w
+    // With `env`, the first shebang argument is the program itself.
+    let shebang_args = if is_env && !sb.args.is_empty() {
+        &sb.args[1..]
+    } else {
+        &sb.args[..]
+    };
+    let (interpreter, mut words) = match configured {
+        Some(conf) => {
+            let words: Vec<String> = conf.split_whitespace().map(quote).collect();
+            let first = conf.split_whitespace().next().unwrap_or(conf).to_string();
+            (first, words)
         }
-        // Ansible discovers a Python for `python` shebangs; prefer python3.
-        (None, _) if name == "python" => {
-            let mut w = vec![
+        None if name == "python" => (
+            "/usr/bin/python".to_string(),
+            vec![
                 "\"$(command -v python3 || command -v python || echo /usr/bin/python)\""
                     .to_string(),
-            ];
-            w.extend(words(if is_env { &sb.args[1..] } else { &sb.args }));
-            w
-        }
-        (None, _) => {
-            let mut w = vec![quote(&sb.interpreter)];
-            w.extend(words(&sb.args));
-            w
-        }
+            ],
+        ),
+        None if is_env => (name.to_string(), vec![quote(&sb.interpreter), quote(name)]),
+        None => (sb.interpreter.clone(), vec![quote(&sb.interpreter)]),
     };
-    Some(line.join(" "))
+    // A configured interpreter replaces the whole `env program` pair;
+    // shebang flags (`-u`, `-e`) are kept.
+    words.extend(shebang_args.iter().map(|w| quote(w)));
+    Some(Launcher {
+        line: words.join(" "),
+        interpreter,
+    })
 }
 
 /// Runs the uploaded module with `args` written to a private temp file
@@ -128,4 +141,95 @@ pub async fn run(
     );
     ctx.exec_stdin(script, Stdin::Bytes(args.into_bytes()))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::LocalConnection;
+    use crate::module::{NoProgress, TemplateRenderer};
+    use serde_json::{json, Map};
+    use std::sync::Arc;
+
+    struct NoTemplates;
+    impl TemplateRenderer for NoTemplates {
+        fn render(&self, _: &str, s: &str, _: &Map<String, Value>) -> Result<String, String> {
+            Ok(s.to_string())
+        }
+    }
+
+    fn ctx(vars: Value) -> ModuleContext {
+        ModuleContext {
+            host: "h".into(),
+            conn: Arc::new(LocalConnection::new()),
+            check_mode: false,
+            diff: false,
+            r#become: None,
+            environment: Vec::new(),
+            vars: Arc::new(vars.as_object().unwrap().clone()),
+            search_paths: Vec::new(),
+            renderer: Arc::new(NoTemplates),
+            progress: Arc::new(NoProgress),
+        }
+    }
+
+    #[test]
+    fn launcher_table() {
+        let discover = "\"$(command -v python3 || command -v python || echo /usr/bin/python)\"";
+        // (shebang, vars, line, interpreter)
+        let cases = [
+            (
+                "#!/bin/bash -e",
+                json!({}),
+                "/bin/bash -e".to_string(),
+                "/bin/bash",
+            ),
+            (
+                "#!/usr/bin/env bash",
+                json!({}),
+                "/usr/bin/env bash".into(),
+                "bash",
+            ),
+            (
+                "#!/usr/bin/python",
+                json!({}),
+                discover.into(),
+                "/usr/bin/python",
+            ),
+            (
+                "#!/usr/bin/env python -u",
+                json!({}),
+                format!("{discover} -u"),
+                "/usr/bin/python",
+            ),
+            (
+                "#!/usr/bin/python",
+                json!({"ansible_python_interpreter": "/opt/py/bin/python3"}),
+                "/opt/py/bin/python3".into(),
+                "/opt/py/bin/python3",
+            ),
+            (
+                "#!/usr/bin/env python3",
+                json!({"ansible_python3_interpreter": "python3 -S"}),
+                "python3 -S".into(),
+                "python3",
+            ),
+            (
+                "#!/usr/bin/ruby -w",
+                json!({"ansible_ruby_interpreter": "/usr/local/bin/ruby"}),
+                "/usr/local/bin/ruby -w".into(),
+                "/usr/local/bin/ruby",
+            ),
+        ];
+        for (line, vars, want_line, want_interp) in cases {
+            let sb = super::super::source::shebang(line).unwrap();
+            let l = launcher(Some(&sb), &ctx(vars)).unwrap();
+            assert_eq!(
+                (l.line.as_str(), l.interpreter.as_str()),
+                (want_line.as_str(), want_interp),
+                "{line}"
+            );
+        }
+        assert!(launcher(None, &ctx(json!({}))).is_none());
+    }
 }
