@@ -7,7 +7,7 @@ mod plugin_support;
 use plugin_support::{find, fixtures, run, Ctx};
 use serde_json::json;
 use srplay_engine::module::Module;
-use srplay_engine::plugin::{discover, library_dirs, ScriptModule, LIBRARY_ENV};
+use srplay_engine::plugin::{discover, library_dirs_with, ScriptModule};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -268,21 +268,16 @@ fn library_dirs_order_and_first_module_wins() {
     let role_lib = mk("play/roles/r/library", "dup.sh", "role");
     let cli_lib = mk("cli", "only_cli.sh", "cli");
     let env_lib = mk("env", "only_env.sh", "env");
-    // The one test that touches the variable (test binaries run tests in
-    // threads; no other test here reads it).
-    std::env::set_var(
-        LIBRARY_ENV,
-        format!("{}:/does/not/exist", env_lib.display()),
-    );
-    let dirs = library_dirs(
+    let env = format!("{}:/does/not/exist", env_lib.display());
+    let dirs = library_dirs_with(
         Some(&root.path().join("play")),
         &[
             root.path().join("play/roles/r"),
             root.path().join("play/roles/none"),
         ],
         std::slice::from_ref(&cli_lib),
+        Some(env.as_ref()),
     );
-    std::env::remove_var(LIBRARY_ENV);
     assert_eq!(dirs, vec![playbook_lib, role_lib, cli_lib, env_lib]);
     let modules = discover(&dirs).unwrap();
     let names: Vec<&str> = modules.iter().map(|m| m.spec().name).collect();

@@ -6,6 +6,7 @@ use super::library::load_library;
 use super::script::ScriptModule;
 use crate::module::{Module, ModuleRegistry};
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,8 +21,19 @@ pub fn library_dirs(
     role_dirs: &[PathBuf],
     module_paths: &[PathBuf],
 ) -> Vec<PathBuf> {
-    let from_env = std::env::var_os(LIBRARY_ENV)
-        .map(|v| std::env::split_paths(&v).collect::<Vec<_>>())
+    let env = std::env::var_os(LIBRARY_ENV);
+    library_dirs_with(playbook_dir, role_dirs, module_paths, env.as_deref())
+}
+
+/// [`library_dirs`] with the value of `$SRPLAY_LIBRARY` given.
+pub fn library_dirs_with(
+    playbook_dir: Option<&Path>,
+    role_dirs: &[PathBuf],
+    module_paths: &[PathBuf],
+    library_env: Option<&OsStr>,
+) -> Vec<PathBuf> {
+    let from_env = library_env
+        .map(|v| std::env::split_paths(v).collect::<Vec<_>>())
         .unwrap_or_default();
     let candidates = playbook_dir
         .map(|d| d.join("library"))
