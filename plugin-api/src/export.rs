@@ -110,15 +110,21 @@ pub unsafe fn call(
     if out.is_null() {
         return RC_BAD_INPUT;
     }
-    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
-        dispatch(entries, module, request, host)
-    }));
+    let (result, location) = crate::panic_capture::capturing(|| {
+        catch_unwind(AssertUnwindSafe(|| unsafe {
+            dispatch(entries, module, request, host)
+        }))
+    });
     let (rc, json) = match result {
         Ok(Ok(response)) => (RC_OK, serde_json::Value::Object(response.to_result())),
         Ok(Err((rc, msg))) => (rc, serde_json::json!({ "msg": msg })),
         Err(payload) => (
             RC_PANIC,
-            serde_json::json!({ "msg": format!("module panicked: {}", panic_message(&*payload)) }),
+            serde_json::json!({ "msg": format!(
+                "module panicked{}: {}",
+                location.map(|l| format!(" at {l}")).unwrap_or_default(),
+                panic_message(&*payload)
+            ) }),
         ),
     };
     let text = CString::new(json.to_string()).unwrap_or_default();

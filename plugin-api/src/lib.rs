@@ -19,6 +19,7 @@ pub mod abi;
 mod export;
 mod host;
 mod manifest;
+mod panic_capture;
 mod request;
 pub mod wire;
 

@@ -139,7 +139,7 @@ fn return_codes_table() {
             "{}",
             ABI_VERSION,
             RC_PANIC,
-            "module panicked: kaboom 42",
+            "module panicked at plugin-api/tests/export_abi.rs:",
         ),
         (
             "nope",
@@ -173,6 +173,11 @@ fn return_codes_table() {
             .unwrap_or_default();
         assert!(shown.starts_with(text), "{module} {request}: {out}");
     }
+    let (_, boom) = call_with("boom", "{}", ABI_VERSION);
+    assert!(
+        boom["msg"].as_str().unwrap().ends_with(": kaboom 42"),
+        "{boom}"
+    );
     let (_, ok) = call_with("echo", &ok_req, ABI_VERSION);
     assert_eq!(ok["changed"], true, "check_mode reached the module");
     assert_eq!(ok["failed"], false);
