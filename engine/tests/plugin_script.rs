@@ -225,7 +225,39 @@ async fn a_module_is_copied_once_per_host() {
     assert_eq!(second.msg.as_deref(), Some("remote copy"));
     let other_host = run(&module, &on("h2"), json!({})).await;
     assert_eq!(other_host.msg.as_deref(), Some("original"));
-    std::fs::remove_file(remote).unwrap();
+    // A vanished copy (tmp cleaner) is copied again, not a failure.
+    std::fs::remove_file(&remote).unwrap();
+    let after_cleanup = run(&module, &on("h1"), json!({})).await;
+    assert_eq!(after_cleanup.msg.as_deref(), Some("original"));
+    std::fs::remove_file(find_remote_copy(&token)).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compiled_modules_run_directly() {
+    let lib = tempfile::tempdir().unwrap();
+    let binary = lib.path().join("compiled_mod");
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let status = std::process::Command::new(rustc)
+        .args(["--edition", "2021", "-o"])
+        .arg(&binary)
+        .arg(fixtures().join("binary/compiled_mod.rs"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "rustc compiled_mod.rs failed");
+    let modules = discover(&[lib.path().to_path_buf()]).unwrap();
+    let module = find(&modules, "compiled_mod");
+    for check_mode in [false, true] {
+        let ctx = Ctx {
+            check_mode,
+            ..Default::default()
+        }
+        .build();
+        let out = run(&module, &ctx, json!({"name": "compiled"})).await;
+        assert!(!out.failed, "{out:?}");
+        assert_eq!(out.changed, !check_mode);
+        assert_eq!(out.data["check_mode"], check_mode);
+        assert_eq!(out.data["saw_name"], true);
+    }
 }
 
 fn find_remote_copy(token: &str) -> PathBuf {

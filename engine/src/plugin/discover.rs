@@ -85,6 +85,15 @@ pub fn register_into(
     warnings
 }
 
+/// [`discover`] then [`register_into`]: the one call a run (or
+/// `srplay doc`) needs. Returns the override warnings.
+pub fn install(
+    registry: &mut ModuleRegistry,
+    dirs: &[PathBuf],
+) -> Result<Vec<String>, PluginError> {
+    Ok(register_into(registry, discover(dirs)?))
+}
+
 fn load_file(path: &Path) -> Result<Vec<Arc<dyn Module>>, PluginError> {
     if is_dynamic_library(path) {
         let library = load_library(path)?;

@@ -20,7 +20,9 @@ mod result_dict;
 mod script;
 mod spec_from_doc;
 
-pub use discover::{discover, library_dirs, library_dirs_with, register_into, LIBRARY_ENV};
+pub use discover::{
+    discover, install, library_dirs, library_dirs_with, register_into, LIBRARY_ENV,
+};
 pub use dyn_module::DynModule;
 pub use error::PluginError;
 pub use library::{load_library, LoadedLibrary};

@@ -66,6 +66,19 @@ impl ScriptModule {
     }
 }
 
+impl ScriptModule {
+    async fn upload_and_run(
+        &self,
+        ctx: &ModuleContext,
+        launcher: Option<&str>,
+        args: &str,
+    ) -> Result<crate::connection::ExecOutput, ModuleError> {
+        let remote =
+            remote::ensure_uploaded(ctx, self.spec.name, &self.checksum, &self.content).await?;
+        Ok(remote::run(ctx, &remote, launcher, args.to_string()).await?)
+    }
+}
+
 /// `my_module.py` -> `my_module`.
 pub fn module_name(path: &Path) -> String {
     path.file_stem()
@@ -85,7 +98,6 @@ impl Module for ScriptModule {
 
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let name = self.spec.name;
-        let remote = remote::ensure_uploaded(ctx, name, &self.checksum, &self.content).await?;
         let internal = args_file::Internal {
             module_name: name,
             check_mode: ctx.check_mode,
@@ -95,13 +107,12 @@ impl Module for ScriptModule {
         };
         let args = args_file::render(self.style, &args, &internal);
         let launcher = remote::launcher(self.shebang.as_ref(), ctx);
-        let out = remote::run(
-            ctx,
-            &remote,
-            launcher.as_ref().map(|l| l.line.as_str()),
-            args,
-        )
-        .await?;
+        let line = launcher.as_ref().map(|l| l.line.as_str());
+        let mut out = self.upload_and_run(ctx, line, &args).await?;
+        if out.rc == 127 && out.stderr_str().contains(remote::COPY_MISSING) {
+            remote::forget_upload(ctx, &self.checksum);
+            out = self.upload_and_run(ctx, line, &args).await?;
+        }
         let (stdout, stderr) = (out.stdout_str(), out.stderr_str());
         let result = output::parse(
             &output::Printed {

@@ -12,6 +12,10 @@ use std::sync::{Mutex, OnceLock};
 /// Private per-user directory on the target holding uploaded modules.
 const MODULE_DIR: &str = "/tmp/srplay-$(id -u)-modules";
 
+/// Printed (with exit status 127) when the uploaded copy has vanished,
+/// e.g. a tmp cleaner ran: the module is then copied again.
+pub const COPY_MISSING: &str = "srplay: uploaded module copy is missing";
+
 /// (host, become user, checksum) -> the module's path on the target.
 type Uploaded = Mutex<HashMap<(String, String, String), String>>;
 
@@ -69,6 +73,14 @@ pub async fn ensure_uploaded(
         .unwrap_or_else(|e| e.into_inner())
         .insert(key, path.clone());
     Ok(path)
+}
+
+/// Forget an upload, so the next [`ensure_uploaded`] copies again.
+pub fn forget_upload(ctx: &ModuleContext, checksum: &str) {
+    uploaded()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&cache_key(ctx, checksum));
 }
 
 /// How to start a module: the shell words before the module's path.
@@ -135,7 +147,8 @@ pub async fn run(
         None => module.clone(),
     };
     let script = format!(
-        "umask 077; a=$(mktemp {}/args.XXXXXX) || exit 1; cat > \"$a\" || exit 1; \
+        "[ -f {module} ] || {{ echo '{COPY_MISSING}' >&2; exit 127; }}; \
+         umask 077; a=$(mktemp {}/args.XXXXXX) || exit 1; cat > \"$a\" || exit 1; \
          {start} \"$a\"; rc=$?; rm -f \"$a\"; exit $rc",
         quote(dir)
     );
