@@ -7,6 +7,7 @@
 pub mod config;
 pub mod connection;
 pub mod module;
+pub mod plugin;
 pub mod shell;
 pub mod suggest;
 pub mod template;
