@@ -18,7 +18,7 @@ const HIDDEN_TASK_VARS: &[&str] = &["tags", "when"];
 
 /// `shared/compat/jinja/cases.yml`, found beside the repository (CI) or
 /// beside any ancestor directory (worktrees).
-fn cases_file() -> PathBuf {
+fn shared_cases_file() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in manifest.ancestors() {
         let candidate = dir.join("shared/compat/jinja/cases.yml");
@@ -33,9 +33,14 @@ fn cases_file() -> PathBuf {
     );
 }
 
-fn load_cases() -> Vec<Json> {
-    let path = cases_file();
-    let text = std::fs::read_to_string(&path)
+/// srplay's own cases, recorded from ansible-core 2.19.14 with the same
+/// tool (see the file's header).
+fn own_cases_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/filters_oracle/cases.yml")
+}
+
+fn load_cases(path: &Path) -> Vec<Json> {
+    let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let yaml: serde_yaml::Value =
         serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -93,13 +98,12 @@ fn prepare<'a>(env: &minijinja::Environment<'_>, template: &'a str) -> std::borr
     }
 }
 
-#[test]
-fn jinja_corpus_matches_ansible() {
-    let cases = load_cases();
+/// Every mismatch of the corpus at `path`, one line each.
+fn mismatches(path: &Path) -> (usize, Vec<String>) {
+    let cases = load_cases(path);
     set_process_env(&cases);
     let env = new_environment();
     let mut failures = Vec::new();
-    let mut checked = 0;
     for case in &cases {
         let id = case["id"].as_str().unwrap_or("?");
         let template = case["template"].as_str().unwrap_or_default();
@@ -124,12 +128,27 @@ fn jinja_corpus_matches_ansible() {
         for r in results.into_iter().flatten() {
             failures.push(format!("{id}: {r}"));
         }
-        checked += 1;
     }
+    (cases.len(), failures)
+}
+
+fn assert_corpus(path: &Path) {
+    let (checked, failures) = mismatches(path);
     assert!(
         failures.is_empty(),
-        "{} of {checked} cases differ from ansible-core:\n{}",
+        "{} of {checked} cases in {} differ from ansible-core:\n{}",
         failures.len(),
+        path.display(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn shared_jinja_corpus_matches_ansible() {
+    assert_corpus(&shared_cases_file());
+}
+
+#[test]
+fn filter_corpus_matches_ansible() {
+    assert_corpus(&own_cases_file());
 }

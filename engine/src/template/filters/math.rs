@@ -57,7 +57,17 @@ fn human_readable_filter(
     size: Value,
     isbits: Option<bool>,
     unit: Option<String>,
+    kwargs: Kwargs,
 ) -> Result<String, Error> {
+    let isbits = match isbits {
+        Some(b) => Some(b),
+        None => kwargs.get::<Option<bool>>("isbits")?,
+    };
+    let unit = match unit {
+        Some(u) => Some(u),
+        None => kwargs.get::<Option<String>>("unit")?,
+    };
+    kwargs.assert_all_used()?;
     let n = number_of(&size)
         .ok_or_else(|| filter_error(format!("human_readable() failed on bad input: {size}")))?;
     Ok(bytes_to_human(n, isbits.unwrap_or(false), unit.as_deref()))
@@ -70,7 +80,7 @@ fn number_of(v: &Value) -> Option<f64> {
     v.as_str()?.trim().parse().ok()
 }
 
-/// Ansible's `human_to_bytes`: `"25.122 GB" -> 26974394679`.
+/// Ansible's `human_to_bytes`: `"25.122 GB" -> 26974542103`.
 pub fn human_to_bytes(text: &str, default_unit: Option<&str>, isbits: bool) -> Result<i64, String> {
     let t = text.trim_start();
     let num_len = t

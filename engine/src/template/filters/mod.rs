@@ -7,6 +7,7 @@
 mod bool;
 mod collections;
 mod encoding;
+mod formatter;
 mod hash;
 mod ipaddr;
 mod literals;
@@ -25,12 +26,16 @@ mod yaml_emit;
 use minijinja::value::{Rest, Value};
 use minijinja::{Environment, State};
 
+pub use self::formatter::format_value;
 pub use self::literals::raw_string_literals;
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
 
-/// Register every Ansible filter, test, `lookup()` and the `omit` global.
+/// Register every Ansible filter, test, `lookup()`, the `omit` and `dict`
+/// globals, and the formatter that prints values as Ansible does
+/// ([`format_value`]; it keeps refusing to print undefined values).
 pub fn register(env: &mut Environment<'_>) {
+    formatter::install(env);
     bool::register(env);
     collections::register(env);
     encoding::register(env);
@@ -105,7 +110,6 @@ const BUILTIN_FILTERS: &[&str] = &[
     "root",
     "sha1",
     "splitext",
-    "splitlines",
     "subelements",
     "symmetric_difference",
     "ternary",

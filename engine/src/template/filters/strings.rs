@@ -1,5 +1,5 @@
 //! String filters: `regex_replace`, `regex_search`, `regex_findall`,
-//! `regex_escape`, `quote`, `comment`, `splitlines`, `to_uuid`.
+//! `regex_escape`, `quote`, `comment`, `to_uuid`.
 
 use super::regex as pyre;
 use super::util::{filter_error, kwarg, python_str};
@@ -14,7 +14,6 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("regex_escape", regex_escape);
     env.add_filter("quote", quote_filter);
     env.add_filter("comment", comment);
-    env.add_filter("splitlines", splitlines);
     env.add_filter("to_uuid", to_uuid);
 }
 
@@ -250,38 +249,18 @@ fn comment_style(style: &str, kwargs: &Kwargs) -> Result<CommentStyle, Error> {
     })
 }
 
-/// Python's `str.splitlines()`.
-fn splitlines(value: Value) -> Vec<String> {
-    let text = text_of(&value);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push(std::mem::take(&mut cur));
-            }
-            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
-            | '\u{2029}' => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Ansible's UUID namespace for `to_uuid`.
 const ANSIBLE_UUID_NAMESPACE: [u8; 16] = [
     0x36, 0x1e, 0x6d, 0x51, 0xfa, 0xec, 0x44, 0x4a, 0x90, 0x79, 0x34, 0x13, 0x86, 0xda, 0x8e, 0x2e,
 ];
 
 /// `name | to_uuid(namespace=...)`: a version-5 UUID.
-fn to_uuid(value: Value, namespace: Option<String>) -> Result<String, Error> {
+fn to_uuid(value: Value, namespace: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let namespace = match namespace {
+        Some(ns) => Some(ns),
+        None => kwargs.get::<Option<String>>("namespace")?,
+    };
+    kwargs.assert_all_used()?;
     let ns = match namespace {
         Some(ns) => parse_uuid(&ns)?,
         None => ANSIBLE_UUID_NAMESPACE,
@@ -338,19 +317,6 @@ mod tests {
         ];
         for (s, want) in cases {
             assert_eq!(shell_quote(s), want);
-        }
-    }
-
-    #[test]
-    fn splitlines_table() {
-        let cases: [(&str, &[&str]); 4] = [
-            ("a\nb\n", &["a", "b"]),
-            ("a\r\nb", &["a", "b"]),
-            ("", &[]),
-            ("a\n\nb", &["a", "", "b"]),
-        ];
-        for (s, want) in cases {
-            assert_eq!(splitlines(Value::from(s)), want, "{s:?}");
         }
     }
 

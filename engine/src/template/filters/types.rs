@@ -2,7 +2,7 @@
 //! `omit` placeholder that `default(omit)` returns.
 
 use super::util::filter_error;
-use minijinja::value::{Value, ValueKind};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error};
 
 /// The value of `omit`: a task argument equal to it is dropped by the
@@ -14,6 +14,127 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("ternary", ternary);
     env.add_filter("mandatory", mandatory);
     env.add_filter("type_debug", type_debug);
+    env.add_filter("float", to_float);
+    env.add_filter("int", to_int);
+    env.add_test("sequence", is_sequence);
+}
+
+/// Jinja's `float(default=0.0)`: Python's `float()`, or the default.
+fn to_float(value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let default = match default {
+        Some(d) => d,
+        None => kwargs
+            .get::<Option<Value>>("default")?
+            .unwrap_or(Value::from(0.0)),
+    };
+    kwargs.assert_all_used()?;
+    let parsed = match value.kind() {
+        ValueKind::Bool => Some(if value.is_true() { 1.0 } else { 0.0 }),
+        ValueKind::Number => super::util::python_str(value).parse::<f64>().ok(),
+        ValueKind::String => parse_python_float(value.as_str().unwrap_or_default()),
+        _ => None,
+    };
+    Ok(parsed.map(Value::from).unwrap_or(default))
+}
+
+/// Jinja's `int(default=0, base=10)`: Python's `int(str, base)`, else
+/// `int(float(value))`, else the default.
+fn to_int(
+    value: &Value,
+    default: Option<Value>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let default = match default {
+        Some(d) => d,
+        None => kwargs
+            .get::<Option<Value>>("default")?
+            .unwrap_or(Value::from(0)),
+    };
+    let base = match base {
+        Some(b) => b,
+        None => kwargs.get::<Option<u32>>("base")?.unwrap_or(10),
+    };
+    kwargs.assert_all_used()?;
+    let parsed: Option<i128> = match value.kind() {
+        ValueKind::Bool => Some(value.is_true() as i128),
+        ValueKind::Number if value.is_integer() => i128::try_from(value.clone()).ok(),
+        ValueKind::Number => super::util::python_str(value)
+            .parse::<f64>()
+            .ok()
+            .map(|f| f.trunc() as i128),
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            parse_python_int(s, base).or_else(|| {
+                parse_python_float(s)
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i128)
+            })
+        }
+        _ => None,
+    };
+    Ok(parsed.map(Value::from).unwrap_or(default))
+}
+
+/// Python's `int(str, base)`: blanks trimmed, a sign, the base's prefix
+/// (`0x`, `0o`, `0b`; any of them with base 0), `_` between digits.
+fn parse_python_int(s: &str, base: u32) -> Option<i128> {
+    let t = s.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let prefixed = |p: &str, b: u32| {
+        lower
+            .strip_prefix(p)
+            .filter(|_| base == b || base == 0)
+            .map(|r| (r.to_string(), b))
+    };
+    let (body, base) = prefixed("0x", 16)
+        .or_else(|| prefixed("0o", 8))
+        .or_else(|| prefixed("0b", 2))
+        .unwrap_or((lower.clone(), if base == 0 { 10 } else { base }));
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let n = i128::from_str_radix(&body.replace('_', ""), base).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// Python's `float(str)`: blanks trimmed, `_` between digits, `inf`/`nan`.
+fn parse_python_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let lower = t.to_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if matches!(unsigned, "inf" | "infinity" | "nan") {
+        return lower.parse().ok().or(Some(if lower.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }));
+    }
+    if t.contains("__") || t.starts_with('_') || t.ends_with('_') {
+        return None;
+    }
+    let cleaned = t.replace('_', "");
+    if cleaned.is_empty()
+        || !cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+    {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+/// Jinja's `sequence` test: anything with a length and items, strings
+/// and dicts included.
+fn is_sequence(value: &Value) -> bool {
+    matches!(
+        value.kind(),
+        ValueKind::String | ValueKind::Bytes | ValueKind::Seq | ValueKind::Map
+    )
 }
 
 /// `cond | ternary(if_true, if_false, if_none)`.
@@ -84,6 +205,43 @@ mod tests {
         ];
         for (v, want) in cases {
             assert_eq!(type_debug(&v), want);
+        }
+    }
+
+    #[test]
+    fn python_int_table() {
+        let cases = [
+            ("42", 10, Some(42)),
+            (" 7 ", 10, Some(7)),
+            ("-3", 10, Some(-3)),
+            ("0x1A", 16, Some(26)),
+            ("1A", 16, Some(26)),
+            ("0b101", 2, Some(5)),
+            ("0o17", 0, Some(15)),
+            ("1_000", 10, Some(1000)),
+            ("3.7", 10, None),
+            ("abc", 10, None),
+            ("0x1A", 10, None),
+        ];
+        for (s, base, want) in cases {
+            assert_eq!(parse_python_int(s, base), want, "{s:?} base {base}");
+        }
+    }
+
+    #[test]
+    fn python_float_table() {
+        let cases = [
+            ("3.7", Some(3.7)),
+            (" 2 ", Some(2.0)),
+            ("1_000.5", Some(1000.5)),
+            ("1e3", Some(1000.0)),
+            ("-inf", Some(f64::NEG_INFINITY)),
+            ("x", None),
+            ("", None),
+            ("0x10", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(parse_python_float(s), want, "{s:?}");
         }
     }
 

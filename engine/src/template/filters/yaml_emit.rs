@@ -48,10 +48,10 @@ impl Writer<'_> {
             self.out.push('\n');
             return;
         }
-        let (text, plain) = self.scalar(v, 0, self.style.indent, false);
+        // Ansible's dumper writes no `...` document end after a scalar.
+        let (text, _) = self.scalar(v, 0, self.style.indent, false);
         self.out.push_str(&text);
-        // PyYAML ends an open-ended plain root scalar with a document end.
-        self.out.push_str(if plain { "\n...\n" } else { "\n" });
+        self.out.push('\n');
     }
 
     fn is_block(&self, v: &Json) -> bool {
@@ -451,9 +451,9 @@ mod tests {
                 plain(),
                 "- {a: 1}\n- b: [1]\n",
             ),
-            (json!("abc"), plain(), "abc\n...\n"),
+            (json!("abc"), plain(), "abc\n"),
             (json!("yes"), plain(), "'yes'\n"),
-            (json!(3), plain(), "3\n...\n"),
+            (json!(3), plain(), "3\n"),
             (json!({}), nice(), "{}\n"),
             (json!({"e": [], "f": {}}), nice(), "e: []\nf: {}\n"),
         ];
