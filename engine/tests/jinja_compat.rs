@@ -33,10 +33,10 @@ fn shared_cases_file() -> PathBuf {
     );
 }
 
-/// srplay's own cases, recorded from ansible-core 2.19.14 with the same
-/// tool (see the file's header).
-fn own_cases_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/filters_oracle/cases.yml")
+/// srplay's own corpora (`filters_oracle`, `ipaddr_oracle`), recorded
+/// from ansible-core 2.19.14 with the same tool (see each file's header).
+fn own_cases_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}/cases.yml"))
 }
 
 fn load_cases(path: &Path) -> Vec<Json> {
@@ -150,5 +150,10 @@ fn shared_jinja_corpus_matches_ansible() {
 
 #[test]
 fn filter_corpus_matches_ansible() {
-    assert_corpus(&own_cases_file());
+    assert_corpus(&own_cases_file("filters_oracle"));
+}
+
+#[test]
+fn ipaddr_corpus_matches_ansible_utils() {
+    assert_corpus(&own_cases_file("ipaddr_oracle"));
 }

@@ -14,6 +14,7 @@ mod literals;
 mod lookup;
 mod math;
 mod paths;
+mod random;
 mod regex;
 mod serialize;
 mod strings;
@@ -43,6 +44,7 @@ pub fn register(env: &mut Environment<'_>) {
     ipaddr::register(env);
     lookup::register(env);
     math::register(env);
+    random::register(env);
     paths::register(env);
     serialize::register(env);
     strings::register(env);
@@ -101,6 +103,8 @@ const BUILTIN_FILTERS: &[&str] = &[
     "pow",
     "product",
     "quote",
+    "random",
+    "shuffle",
     "realpath",
     "regex_escape",
     "regex_findall",
