@@ -192,7 +192,7 @@ impl IpNet {
     }
 
     /// The IPv4 address inside an IPv4-mapped or -compatible IPv6 one.
-    fn to_v4(&self) -> Option<IpNet> {
+    fn as_v4(&self) -> Option<IpNet> {
         if self.v4 {
             return Some(*self);
         }
@@ -388,14 +388,14 @@ fn answer(net: &IpNet, vtype: VType, value: &str, query: &str) -> Result<Value, 
         "ip_netmask" => when(net.size() == 2 || (net.size() > 1 && !is_net_addr), &|| {
             s(format!("{ip} {}", net.fmt(net.mask())))
         }),
-        "ipv4" | "v4" => match net.to_v4() {
+        "ipv4" | "v4" => match net.as_v4() {
             Some(v4) if !net.v4 => s(format!("{}/{}", v4.fmt(v4.ip), v4.prefix)),
             _ if net.v4 => s(value.to_string()),
             _ => Value::from(false),
         },
         "ipv6" | "v6" => {
             if net.v4 {
-                let mapped = Ipv6Addr::from(Ipv4Addr::from(net.ip as u32).to_ipv6_mapped());
+                let mapped = Ipv4Addr::from(net.ip as u32).to_ipv6_mapped();
                 s(format!("{mapped}/{}", net.prefix + 96))
             } else {
                 s(value.to_string())
