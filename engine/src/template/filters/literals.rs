@@ -49,26 +49,53 @@ pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
 }
 
 /// Copy one tag starting at `{{`/`{%` up to its closing delimiter,
-/// rewriting string literals; returns the bytes consumed.
+/// rewriting string literals; returns the bytes consumed. Like Jinja's
+/// lexer, a closing delimiter only counts outside brackets, so
+/// `{{ {'a': {'b': 1}} }}` is one tag.
 fn copy_tag(tag: &str, close: &str, out: &mut String) -> usize {
     let bytes = tag.as_bytes();
     out.push_str(&tag[..2]);
+    let mut depth = 0usize;
     let mut i = 2;
     while i < bytes.len() {
-        if tag[i..].starts_with(close) {
+        if depth == 0 && tag[i..].starts_with(close) {
             out.push_str(close);
             return i + close.len();
         }
         let c = bytes[i];
-        if c == b'\'' || c == b'"' {
-            i = copy_literal(tag, i, out);
-            continue;
+        match c {
+            b'\'' | b'"' => {
+                i = copy_literal(tag, i, out);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
         }
         let ch = tag[i..].chars().next().unwrap_or(' ');
         out.push(ch);
         i += ch.len_utf8();
     }
     tag.len()
+}
+
+/// If `s` is exactly one `{{ expression }}` (blanks around allowed), the
+/// expression. Brackets and string literals are respected, so
+/// `{{ {'a': {'b': 1}} }}` is one expression and `{{ a }}-{{ b }}` is not.
+pub fn lone_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    if !t.starts_with("{{") {
+        return None;
+    }
+    let mut scratch = String::new();
+    let end = copy_tag(t, "}}", &mut scratch);
+    if end != t.len() || !t.ends_with("}}") {
+        return None;
+    }
+    let inner = &t[2..t.len() - 2];
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    Some(inner.trim())
 }
 
 /// Copy the string literal opening at `start`; returns the index after it.
@@ -140,9 +167,27 @@ mod tests {
                 r"{% raw %}{{ '\1' }}{% endraw %}{{ '\1' }}",
                 r"{% raw %}{{ '\1' }}{% endraw %}{{ '\\1' }}",
             ),
+            (r"{{ {'a': {'b': '\1'}} }}", r"{{ {'a': {'b': '\\1'}} }}"),
         ];
         for (src, want) in cases {
             assert_eq!(raw_string_literals(src), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn lone_expression_table() {
+        let cases = [
+            ("{{ x }}", Some("x")),
+            ("  {{- x -}} ", Some("x")),
+            ("{{ {'a': {'b': 1}} }}", Some("{'a': {'b': 1}}")),
+            ("{{ '}}' }}", Some("'}}'")),
+            ("{{ a }}-{{ b }}", None),
+            ("{{ a }}{{ b }}", None),
+            ("x{{ a }}", None),
+            ("{{ a", None),
+        ];
+        for (src, want) in cases {
+            assert_eq!(lone_expression(src), want, "{src}");
         }
     }
 

@@ -28,7 +28,7 @@ use minijinja::value::{Rest, Value};
 use minijinja::{Environment, State};
 
 pub use self::formatter::format_value;
-pub use self::literals::raw_string_literals;
+pub use self::literals::{lone_expression, raw_string_literals};
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
 
