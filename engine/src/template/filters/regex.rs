@@ -11,11 +11,84 @@ use regex::{Captures, Regex, RegexBuilder};
 
 /// Compile a Python pattern.
 pub fn compile(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
-    RegexBuilder::new(pattern)
+    RegexBuilder::new(&translate(pattern))
         .case_insensitive(ignorecase)
         .multi_line(multiline)
         .build()
         .map_err(|e| filter_error(format!("invalid regular expression {pattern:?}: {e}")))
+}
+
+/// Python pattern syntax the `regex` crate spells differently: `\Z` is
+/// `\z`, `{,n}` is `{0,n}`, and a `{` that does not start a repetition (`{2}`, `{1,}`,
+/// `{,3}`, `{1,3}`) is a literal brace in Python.
+pub fn translate(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let next = chars[i + 1];
+                if next == 'Z' && !in_class {
+                    out.push_str("\\z");
+                } else {
+                    out.push(c);
+                    out.push(next);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class && !is_repetition(&chars[i..]) => {
+                out.push_str("\\{");
+                i += 1;
+                continue;
+            }
+            // `{,n}` is `{0,n}` for the `regex` crate.
+            '{' if !in_class && chars.get(i + 1) == Some(&',') => {
+                out.push_str("{0");
+                i += 1;
+                continue;
+            }
+            '}' if !in_class && !closes_repetition(&chars[..i]) => {
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Does `rest` (starting at `{`) read `{m}`, `{m,}`, `{,n}` or `{m,n}`?
+fn is_repetition(rest: &[char]) -> bool {
+    let Some(end) = rest.iter().position(|&c| c == '}') else {
+        return false;
+    };
+    let body: String = rest[1..end].iter().collect();
+    let (lo, hi) = body.split_once(',').unwrap_or((&body, "0"));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    !body.is_empty() && digits(lo) && digits(hi) && !(lo.is_empty() && hi.is_empty())
+}
+
+/// Is the `}` after `before` the end of a repetition?
+fn closes_repetition(before: &[char]) -> bool {
+    match before.iter().rposition(|&c| c == '{') {
+        Some(open) => is_repetition(
+            &before[open..]
+                .iter()
+                .copied()
+                .chain(['}'])
+                .collect::<Vec<_>>(),
+        ),
+        None => false,
+    }
 }
 
 /// Like `compile`, anchored at the start (Python's `re.match`).
@@ -188,6 +261,23 @@ mod tests {
             let r = Replacement::parse(repl).unwrap();
             r.check(&re).unwrap();
             assert_eq!(subn(&re, &r, text, 0).0, want, "{pat} {repl}");
+        }
+    }
+
+    #[test]
+    fn translate_table() {
+        let cases = [
+            (r"a{2}", r"a{2}"),
+            (r"a{1,}b{,3}c{1,3}", r"a{1,}b{0,3}c{1,3}"),
+            (r"^{", r"^\{"),
+            (r"{{ x }}", r"\{\{ x \}\}"),
+            (r"[{}]", r"[{}]"),
+            (r"end\Z", r"end\z"),
+            (r"\{", r"\{"),
+        ];
+        for (py, rust) in cases {
+            assert_eq!(translate(py), rust, "{py}");
+            assert!(compile(py, false, false).is_ok(), "{py}");
         }
     }
 
