@@ -122,14 +122,17 @@ fn combine(value: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, E
 
 /// Ansible's `merge_hash(x, y)`: `y` wins.
 pub fn merge_hash(x: Json, y: Json, recursive: bool, list_merge: ListMerge) -> Result<Json, Error> {
-    let (Json::Object(mut x), Json::Object(y)) = (x.clone(), y.clone()) else {
-        return Err(filter_error(format!(
-            "failed to combine variables, expected dicts but got a '{}' and a '{}': \n{}\n{}",
-            json_type(&x),
-            json_type(&y),
-            python_repr(&x),
-            python_repr(&y)
-        )));
+    let (mut x, y) = match (x, y) {
+        (Json::Object(x), Json::Object(y)) => (x, y),
+        (x, y) => {
+            return Err(filter_error(format!(
+                "failed to combine variables, expected dicts but got a '{}' and a '{}': \n{}\n{}",
+                json_type(&x),
+                json_type(&y),
+                python_repr(&x),
+                python_repr(&y)
+            )))
+        }
     };
     if x.is_empty() || x == y {
         return Ok(Json::Object(y));
