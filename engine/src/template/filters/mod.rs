@@ -24,7 +24,7 @@ mod util;
 mod version;
 mod yaml_emit;
 
-use minijinja::value::{Rest, Value};
+use minijinja::value::{Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, State};
 
 pub use self::formatter::format_value;
@@ -60,15 +60,24 @@ fn add_fqcn_aliases(env: &mut Environment<'_>) {
     for name in BUILTIN_FILTERS {
         env.add_filter(
             format!("ansible.builtin.{name}"),
-            move |state: &mut State, args: Rest<Value>| state.apply_filter(name, &args.0),
+            move |state: &mut State, args: Rest<ValueOrKwargs>| {
+                state.apply_filter(name, &values(args))
+            },
         );
     }
     for name in BUILTIN_TESTS {
         env.add_test(
             format!("ansible.builtin.{name}"),
-            move |state: &mut State, args: Rest<Value>| state.perform_test(name, &args.0),
+            move |state: &mut State, args: Rest<ValueOrKwargs>| {
+                state.perform_test(name, &values(args))
+            },
         );
     }
+}
+
+/// The arguments as passed, keyword arguments included.
+fn values(args: Rest<ValueOrKwargs>) -> Vec<Value> {
+    args.0.into_iter().map(Value::from).collect()
 }
 
 const BUILTIN_FILTERS: &[&str] = &[

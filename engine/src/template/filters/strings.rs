@@ -134,7 +134,12 @@ fn regex_findall(value: Value, pattern: String, kwargs: Kwargs) -> Result<Value,
 }
 
 /// Python 3.7+'s `re.escape`; `re_type='posix_basic'` escapes BRE specials.
-fn regex_escape(value: Value, re_type: Option<String>) -> Result<String, Error> {
+fn regex_escape(value: Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let re_type = match re_type {
+        Some(t) => Some(t),
+        None => kwargs.get::<Option<String>>("re_type")?,
+    };
+    kwargs.assert_all_used()?;
     let text = text_of(&value);
     let specials: &str = match re_type.as_deref().unwrap_or("python") {
         "python" => "()[]{}?*+-|^$\\.&~# \t\n\r\u{b}\u{c}",
@@ -334,7 +339,8 @@ mod tests {
     fn regex_escape_table() {
         let cases = [("a.b*c", "a\\.b\\*c"), ("x_y", "x_y"), ("1+1", "1\\+1")];
         for (s, want) in cases {
-            assert_eq!(regex_escape(Value::from(s), None).unwrap(), want);
+            let none = Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
+            assert_eq!(regex_escape(Value::from(s), None, none).unwrap(), want);
         }
     }
 }

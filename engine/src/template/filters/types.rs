@@ -147,7 +147,12 @@ fn ternary(value: &Value, yes: Value, no: Value, none: Option<Value>) -> Value {
 }
 
 /// `x | mandatory(msg)`: fail when `x` is undefined.
-fn mandatory(value: Value, msg: Option<String>) -> Result<Value, Error> {
+fn mandatory(value: Value, msg: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
+    let msg = match msg {
+        Some(m) => Some(m),
+        None => kwargs.get::<Option<String>>("msg")?,
+    };
+    kwargs.assert_all_used()?;
     if !value.is_undefined() {
         return Ok(value);
     }
@@ -247,9 +252,16 @@ mod tests {
 
     #[test]
     fn mandatory_fails_on_undefined_only() {
-        assert!(mandatory(Value::UNDEFINED, None).is_err());
-        let err = mandatory(Value::UNDEFINED, Some("need x".into())).unwrap_err();
+        let none = || Kwargs::from_iter(std::iter::empty::<(&str, Value)>());
+        assert!(mandatory(Value::UNDEFINED, None, none()).is_err());
+        let err = mandatory(Value::UNDEFINED, Some("need x".into()), none()).unwrap_err();
         assert!(err.to_string().contains("need x"));
-        assert_eq!(mandatory(Value::from(3), None).unwrap(), Value::from(3));
+        let by_name = Kwargs::from_iter([("msg", Value::from("named"))]);
+        let err = mandatory(Value::UNDEFINED, None, by_name).unwrap_err();
+        assert!(err.to_string().contains("named"));
+        assert_eq!(
+            mandatory(Value::from(3), None, none()).unwrap(),
+            Value::from(3)
+        );
     }
 }
