@@ -5,7 +5,13 @@
 
 use srplay_engine::module::ModuleRegistry;
 
+pub mod jvm_options;
+pub mod starrocks;
+pub mod starrocks_config;
+
 /// Add every built-in module of this crate to `registry`.
 pub fn register_all(registry: &mut ModuleRegistry) {
-    let _ = registry;
+    use std::sync::Arc;
+    registry.register(Arc::new(jvm_options::JvmOptions));
+    registry.register(Arc::new(starrocks_config::StarrocksConfig));
 }
