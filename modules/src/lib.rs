@@ -6,6 +6,7 @@
 use srplay_engine::module::ModuleRegistry;
 
 pub mod jvm_options;
+pub mod sql;
 pub mod starrocks;
 pub mod starrocks_config;
 
@@ -13,5 +14,6 @@ pub mod starrocks_config;
 pub fn register_all(registry: &mut ModuleRegistry) {
     use std::sync::Arc;
     registry.register(Arc::new(jvm_options::JvmOptions));
+    registry.register(Arc::new(sql::Sql));
     registry.register(Arc::new(starrocks_config::StarrocksConfig));
 }
