@@ -3,6 +3,7 @@
 
 pub mod capacity;
 pub mod conf;
+pub mod nodes;
 pub mod rows;
 pub mod size;
 pub mod target_file;
