@@ -6,6 +6,7 @@
 use srplay_engine::module::ModuleRegistry;
 
 pub mod jvm_options;
+pub mod keytab;
 pub mod port_probe;
 pub mod sql;
 pub mod starrocks;
@@ -16,6 +17,7 @@ pub mod starrocks_facts;
 pub fn register_all(registry: &mut ModuleRegistry) {
     use std::sync::Arc;
     registry.register(Arc::new(jvm_options::JvmOptions));
+    registry.register(Arc::new(keytab::KeytabCheck));
     registry.register(Arc::new(port_probe::PortProbe));
     registry.register(Arc::new(sql::Sql));
     registry.register(Arc::new(starrocks_config::StarrocksConfig));
