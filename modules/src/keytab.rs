@@ -264,10 +264,13 @@ impl Module for KeytabCheck {
             .as_ref()
             .and_then(|w| w.split_once('@').map(|(_, r)| r.to_string()));
         if let Some(kt) = &kt {
-            let mut principals: Vec<&str> =
-                kt.entries.iter().map(|e| e.principal.as_str()).collect();
-            principals.dedup();
-            r.set("principals", principals);
+            let mut principals: Vec<&str> = Vec::new();
+            for e in &kt.entries {
+                if !principals.contains(&e.principal.as_str()) {
+                    principals.push(&e.principal);
+                }
+            }
+            r.set("principals", principals.clone());
             r.set("keytab_version", kt.version);
             r.set(
                 "entries",
@@ -280,11 +283,7 @@ impl Module for KeytabCheck {
                     Some(e) => realm = realm.or_else(|| Some(e.realm.clone())),
                     None => r.problems.push(format!(
                         "principal {w} is not in the keytab (it holds: {})",
-                        kt.entries
-                            .iter()
-                            .map(|e| e.principal.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        principals.join(", ")
                     )),
                 }
             }

@@ -11,6 +11,7 @@ pub mod port_probe;
 pub mod sql;
 pub mod starrocks;
 pub mod starrocks_config;
+pub mod starrocks_config_diff;
 pub mod starrocks_facts;
 
 /// Add every built-in module of this crate to `registry`.
@@ -21,5 +22,6 @@ pub fn register_all(registry: &mut ModuleRegistry) {
     registry.register(Arc::new(port_probe::PortProbe));
     registry.register(Arc::new(sql::Sql));
     registry.register(Arc::new(starrocks_config::StarrocksConfig));
+    registry.register(Arc::new(starrocks_config_diff::StarrocksConfigDiff));
     registry.register(Arc::new(starrocks_facts::StarrocksFacts));
 }

@@ -357,3 +357,41 @@ fn bad_arguments_are_refused_by_the_spec() {
     let spec = srplay_modules::sql::SPEC;
     assert!(spec.secret_options().any(|o| o == "login_password"));
 }
+
+#[test]
+fn starrocks_facts_on_a_server_that_is_not_starrocks_fails_clearly() {
+    use srplay_modules::starrocks_facts::StarrocksFacts;
+    let err = failure(&StarrocksFacts, CHECK, json!({}), login(json!({})));
+    assert!(
+        err.starts_with("starrocks_facts: `SHOW FRONTENDS` failed on root@127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.contains("ERROR 1064 (42000)"), "{err}");
+    assert!(err.ends_with("a StarRocks FE's query_port?)"), "{err}");
+    assert!(!err.contains(PASSWORD));
+    let err = failure(
+        &StarrocksFacts,
+        NORMAL,
+        json!({}),
+        login(json!({"gather": ["backends", "tablets"]})),
+    );
+    assert_eq!(err, "starrocks_facts: unknown `gather` entry `tablets` (choose from frontends, backends, compute_nodes, version)");
+    // Only the version: MariaDB has no current_version(), so the facts
+    // come back empty with a warning rather than a failure.
+    let out = run(
+        &StarrocksFacts,
+        &ctx(NORMAL, json!({})),
+        login(json!({"gather": ["version"]})),
+    )
+    .unwrap();
+    assert!(!out.failed);
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(
+        out.warnings[0].contains("current_version"),
+        "{:?}",
+        out.warnings
+    );
+    let r = out.to_result();
+    assert_eq!(r["ansible_facts"]["starrocks"]["frontends"], json!([]));
+    assert_eq!(r["version"], Value::Null);
+}
