@@ -213,6 +213,9 @@ pub fn conn_params(module: &str, args: &Args) -> Result<ConnParams, ModuleError>
 /// One statement to run, arguments bound.
 struct Planned {
     sql: String,
+    /// The statement as written, placeholders unbound: what messages
+    /// show, so a bound secret never lands in an error text.
+    template: String,
     read_only: bool,
 }
 
@@ -249,6 +252,7 @@ fn plan(o: &Options) -> Result<(Vec<Planned>, bool), String> {
                 1 => Ok(Planned {
                     read_only: statement::is_read_only(&sql),
                     sql,
+                    template: text.clone(),
                 }),
                 n => Err(format!(
                     "query {} holds {n} statements separated by `;`; give them as a list, one statement each",
@@ -356,7 +360,7 @@ async fn execute(
                     } else {
                         ""
                     },
-                    excerpt(&p.sql)
+                    excerpt(&p.template)
                 ));
                 return log;
             }

@@ -12,7 +12,7 @@ use srplay_modules::keytab::KeytabCheck;
 use srplay_modules::port_probe::PortProbe;
 use srplay_modules::starrocks_config::StarrocksConfig;
 use srplay_modules::starrocks_config_diff::StarrocksConfigDiff;
-use starrocks_common::{ctx, failure, result, run, Mode, CHECK, NORMAL};
+use starrocks_common::{ctx, failure, result, run, CHECK, NORMAL};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
@@ -643,13 +643,11 @@ fn kt_args(k: &Kerberos, extra: Value) -> Value {
     )
 }
 
-const FQDN: Mode = NORMAL;
-
 #[test]
 fn keytab_with_the_hosts_principal_passes() {
     let k = kerberos(0o640);
     let vars = json!({"ansible_fqdn": "FE1.example.com"});
-    for mode in [FQDN, CHECK] {
+    for mode in [NORMAL, CHECK] {
         let r = result(
             &KeytabCheck,
             mode,
@@ -757,4 +755,64 @@ fn kinit_test_runs_kinit_and_reports_its_failure() {
     assert_eq!(r["kinit"], false, "no KDC answers on 127.0.0.1:1: {r:?}");
     assert!(r["msg"].as_str().unwrap().contains("kinit -kt"), "{r:?}");
     assert!(!r["kinit_output"].as_str().unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------- registry
+
+#[test]
+fn every_starrocks_module_is_registered_under_its_names() {
+    let mut reg = srplay_engine::module::ModuleRegistry::new();
+    srplay_modules::register_all(&mut reg);
+    let names = [
+        "sql",
+        "starrocks_sql",
+        "srplay.starrocks.sql",
+        "srplay.starrocks.starrocks_sql",
+        "starrocks_facts",
+        "jvm_options",
+        "starrocks_config",
+        "starrocks_config_diff",
+        "keytab",
+        "port_probe",
+        "srplay.starrocks.port_probe",
+    ];
+    for name in names {
+        assert!(reg.contains(name), "{name}");
+    }
+    assert_eq!(reg.get("starrocks_sql").unwrap().spec().name, "sql");
+}
+
+#[test]
+fn every_spec_accepts_its_own_defaults() {
+    use srplay_engine::module::Module;
+    let minimal: [(&dyn Module, Value); 7] = [
+        (&srplay_modules::sql::Sql, json!({"query": "SELECT 1"})),
+        (&srplay_modules::starrocks_facts::StarrocksFacts, json!({})),
+        (&JvmOptions, json!({"path": "/x", "xmx": "1g"})),
+        (&StarrocksConfig, json!({"path": "/x", "remove": ["a"]})),
+        (
+            &StarrocksConfigDiff,
+            json!({"path": "/x", "reference_content": ""}),
+        ),
+        (&KeytabCheck, json!({"path": "/x"})),
+        (&PortProbe, json!({"targets": ["h:1"]})),
+    ];
+    for (m, args) in minimal {
+        let spec = m.spec();
+        spec.check(args.as_object().unwrap()).unwrap();
+        let n = spec.normalize(args.as_object().unwrap().clone()).unwrap();
+        for opt in spec.options.iter().filter(|o| o.default.is_some()) {
+            assert!(
+                n.contains_key(opt.name),
+                "{}: default of {}",
+                spec.name,
+                opt.name
+            );
+        }
+        assert!(
+            !spec.returns.is_empty(),
+            "{} documents its return values",
+            spec.name
+        );
+    }
 }
