@@ -816,3 +816,162 @@ fn every_spec_accepts_its_own_defaults() {
         );
     }
 }
+
+// ---------------------------------------------------------------- starrocks_facts (stand-in FE)
+
+use srplay_modules::sql::Sql;
+use srplay_modules::starrocks_facts::StarrocksFacts;
+use starrocks_common::fake_fe::{self, Answer};
+
+macro_rules! show {
+    ($name:literal) => {
+        Answer::fixture(include_str!(concat!("fixtures/starrocks/show/", $name)))
+    };
+}
+
+fn fe_login(port: u16) -> Value {
+    json!({"login_host": "127.0.0.1", "login_port": port, "login_password": "pw"})
+}
+
+#[test]
+fn facts_from_a_3_3_cluster() {
+    let fe = fake_fe::start(vec![
+        ("SHOW FRONTENDS", show!("frontends-3.3.10.json")),
+        ("SHOW BACKENDS", show!("backends-3.3.10.json")),
+        ("SHOW COMPUTE NODES", show!("compute_nodes-3.3.json")),
+        (
+            "SELECT current_version() AS v",
+            Answer::one("v", "3.3.10-227b0b3"),
+        ),
+    ]);
+    for mode in [NORMAL, CHECK] {
+        let r = result(&StarrocksFacts, mode, json!({}), fe_login(fe.port));
+        assert_eq!(r["changed"], false);
+        assert_eq!(r["failed"], false);
+        assert!(r.get("warnings").is_none(), "{r:?}");
+        assert_eq!(r["version"], "3.3.10-227b0b3");
+        assert_eq!(r["version_number"], "3.3.10");
+        assert_eq!(
+            r["leader"],
+            "kube-starrocks-fe-0.kube-starrocks-fe-search.default.svc.cluster.local:9010"
+        );
+        assert_eq!(r["observers"], json!(["192.168.100.67:9010"]));
+        assert_eq!(r["alive_followers"], 2);
+        assert_eq!(
+            r["frontends"][2]["err_msg"],
+            "invalid cluster id: 2098925161"
+        );
+        assert_eq!(r["backends"][1]["system_decommissioned"], true);
+        assert_eq!(r["backends"][1]["tablet_num"], 0);
+        assert_eq!(r["backends"][0]["mem_limit_bytes"], 6_664_715_502u64);
+        assert_eq!(r["backend_totals"]["tablets"], 41);
+        assert_eq!(r["compute_nodes"][0]["has_storage_path"], true);
+        assert_eq!(r["ansible_facts"]["starrocks"]["leader"], r["leader"]);
+    }
+    let sent = fe.record.statements();
+    assert!(
+        !sent.iter().any(|s| s.contains("@@")),
+        "no @@socket probe: {sent:?}"
+    );
+    assert!(
+        !sent.iter().any(|s| s.starts_with("PREPARE")),
+        "text protocol only: {sent:?}"
+    );
+    assert_eq!(
+        fe.record.connections(),
+        1,
+        "the second run reused the pooled connection"
+    );
+}
+
+#[test]
+fn facts_from_an_old_cluster_warn_about_what_is_missing() {
+    let fe = fake_fe::start(vec![
+        ("SHOW FRONTENDS", show!("frontends-2.3.json")),
+        ("SHOW BACKENDS", show!("backends-2.3.json")),
+    ]);
+    let out = run(&StarrocksFacts, &ctx(NORMAL, json!({})), fe_login(fe.port)).unwrap();
+    assert!(!out.failed);
+    assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
+    assert!(
+        out.warnings[0].starts_with("no compute node facts: `SHOW COMPUTE NODES` failed"),
+        "{:?}",
+        out.warnings
+    );
+    let r = out.to_result();
+    assert_eq!(r["version"], "2.3.2-abc1234", "taken from the leader row");
+    assert_eq!(r["leader"], "172.26.92.1:9010");
+    assert_eq!(r["backends"][1]["err_msg"], "connect timed out");
+    assert_eq!(r["backend_totals"]["decommissioning"], 1);
+    assert_eq!(r["compute_nodes"], json!([]));
+}
+
+#[test]
+fn facts_gather_only_what_is_asked() {
+    let fe = fake_fe::start(vec![("SHOW BACKENDS", show!("backends-latest.json"))]);
+    let r = result(
+        &StarrocksFacts,
+        NORMAL,
+        json!({}),
+        with(fe_login(fe.port), json!({"gather": ["backends"]})),
+    );
+    assert_eq!(fe.record.statements(), ["SHOW BACKENDS"]);
+    assert_eq!(r["backends"][1]["status_code"], "CONNECTING");
+    assert_eq!(r["frontends"], json!([]));
+}
+
+#[test]
+fn facts_fail_on_rows_without_an_ip_column() {
+    let fe = fake_fe::start(vec![(
+        "SHOW FRONTENDS",
+        Answer::Table {
+            columns: vec!["Name".into()],
+            rows: vec![vec!["x".into()]],
+        },
+    )]);
+    let msg = failure(&StarrocksFacts, NORMAL, json!({}), fe_login(fe.port));
+    assert_eq!(
+        msg,
+        "starrocks_facts: SHOW FRONTENDS row has no `IP` column (columns: Name)"
+    );
+}
+
+#[test]
+fn sql_against_the_stand_in_fe() {
+    let fe = fake_fe::start(vec![(
+        "ALTER SYSTEM DECOMMISSION BACKEND \"10.0.0.9:9050\"",
+        Answer::Error(
+            1064,
+            "Unexpected exception: Backend does not exist[10.0.0.9:9050]".into(),
+        ),
+    )]);
+    let add = with(
+        fe_login(fe.port),
+        json!({"query": "ALTER SYSTEM ADD BACKEND %s", "positional_args": ["10.0.0.8:9050"]}),
+    );
+    let r = result(&Sql, CHECK, json!({}), add.clone());
+    assert_eq!(r["changed"], true);
+    assert!(fe.record.statements().is_empty(), "check mode sent nothing");
+    let r = result(&Sql, NORMAL, json!({}), add);
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        fe.record.statements(),
+        ["ALTER SYSTEM ADD BACKEND '10.0.0.8:9050'"]
+    );
+    let msg = failure(
+        &Sql,
+        NORMAL,
+        json!({}),
+        with(
+            fe_login(fe.port),
+            json!({"query": "ALTER SYSTEM DECOMMISSION BACKEND \"10.0.0.9:9050\""}),
+        ),
+    );
+    // The stand-in picks the SQLSTATE from the code (42000); StarRocks sends HY000.
+    assert!(
+        msg.contains(
+            "ERROR 1064 (42000): Unexpected exception: Backend does not exist[10.0.0.9:9050]"
+        ),
+        "{msg}"
+    );
+}

@@ -3,6 +3,8 @@
 //! (`ModuleSpec::normalize`, then `run`).
 #![allow(dead_code)]
 
+pub mod fake_fe;
+
 use serde_json::{Map, Value};
 use srplay_engine::connection::LocalConnection;
 use srplay_engine::module::TemplateRenderer;
