@@ -975,3 +975,34 @@ fn sql_against_the_stand_in_fe() {
         "{msg}"
     );
 }
+
+#[test]
+fn keytab_readability_with_become_is_an_actual_read() {
+    use srplay_engine::connection::{Become, BecomeMethod};
+    use std::os::unix::fs::PermissionsExt;
+    let k = kerberos(0o644);
+    let mut c = ctx(NORMAL, json!({}));
+    c.r#become = Some(Become {
+        method: BecomeMethod::Su,
+        user: "root".into(),
+        ..Default::default()
+    });
+    let args = kt_args(&k, json!({"user": "nobody"}));
+    // In a 0700 directory the file's own mode bits say "readable", the
+    // real read as nobody says otherwise.
+    std::fs::set_permissions(k.dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let r = run(&KeytabCheck, &c, args.clone()).unwrap().to_result();
+    assert_eq!(
+        (r["readable"].clone(), r["readable_check"].clone()),
+        (json!(false), json!("read")),
+        "{r:?}"
+    );
+    assert_eq!(r["failed"], true);
+    std::fs::set_permissions(k.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run(&KeytabCheck, &c, args).unwrap().to_result();
+    assert_eq!(
+        (r["readable"].clone(), r["failed"].clone()),
+        (json!(true), json!(false)),
+        "{r:?}"
+    );
+}
