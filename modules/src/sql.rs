@@ -393,6 +393,12 @@ fn report(log: RunLog, planned: &[Planned], is_list: bool, check_mode: bool) -> 
         .filter(|(_, r)| r.is_none())
         .map(|(p, _)| p.sql.as_str())
         .collect();
+    // On failure, report the writes that did run before it (unless a
+    // transaction rolled them back).
+    let wrote = planned
+        .iter()
+        .zip(&log.results)
+        .any(|(p, r)| !p.read_only && r.is_some());
     let results: Vec<StatementResult> = log
         .results
         .into_iter()
@@ -409,7 +415,13 @@ fn report(log: RunLog, planned: &[Planned], is_list: bool, check_mode: bool) -> 
         Value::from(results.first().map_or(0, |r| r.rowcount))
     };
     let mut outcome = match log.failure {
-        Some(msg) => Outcome::failed(format!("sql: {msg}")),
+        Some(msg) => {
+            let rolled_back = msg.contains("the transaction was rolled back");
+            Outcome {
+                changed: wrote && !rolled_back,
+                ..Outcome::failed(format!("sql: {msg}"))
+            }
+        }
         None => Outcome::changed(changed),
     };
     if check_mode && !skipped.is_empty() && !outcome.failed {

@@ -26,7 +26,9 @@ fn login(extra: Value) -> Value {
 }
 
 fn sql(extra: Value) -> serde_json::Map<String, Value> {
-    result(&Sql, NORMAL, json!({}), login(extra))
+    let r = result(&Sql, NORMAL, json!({}), login(extra));
+    assert_eq!(r["failed"], false, "{r:?}");
+    r
 }
 
 /// A table name unique to the calling test.
@@ -267,7 +269,32 @@ fn single_transaction_rolls_back_on_error() {
         })),
     );
     assert!(err.contains("statement 2 failed"), "{err}");
+    let partial = run(
+        &Sql,
+        &ctx(NORMAL, json!({})),
+        login(json!({"query": [format!("INSERT INTO {t} VALUES (7)"), "INSERT INTO no_such_table VALUES (1)"]})),
+    )
+    .unwrap();
+    assert!(
+        partial.failed && partial.changed,
+        "the first insert ran and is reported"
+    );
+    sql(json!({"query": format!("DELETE FROM {t}")}));
     assert!(err.contains("the transaction was rolled back"), "{err}");
+    assert_eq!(count(&t), 0);
+    let rolled_back = run(
+        &Sql,
+        &ctx(NORMAL, json!({})),
+        login(json!({
+            "single_transaction": true,
+            "query": [format!("INSERT INTO {t} VALUES (1)"), "INSERT INTO no_such_table VALUES (1)"],
+        })),
+    )
+    .unwrap();
+    assert!(
+        rolled_back.failed && !rolled_back.changed,
+        "rolled back: nothing changed"
+    );
     assert_eq!(count(&t), 0);
     let r = sql(json!({
         "single_transaction": true,
