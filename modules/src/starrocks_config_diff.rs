@@ -140,24 +140,27 @@ impl Module for StarrocksConfigDiff {
                 }
             }
         }
-        let (theirs, reference_name) = match (&o.reference_content, &o.reference_src) {
-            (Some(text), _) => (text.clone(), "reference_content".to_string()),
-            (None, Some(src)) => {
-                let found = ctx.find_file("files", src).ok_or_else(|| {
-                    ModuleError::failed(format!(
+        let (theirs, reference_name) =
+            match (&o.reference_content, &o.reference_src) {
+                (Some(text), _) => (text.clone(), "reference_content".to_string()),
+                (None, Some(src)) => {
+                    let found = ctx.find_file("files", src).ok_or_else(|| {
+                        ModuleError::failed(format!(
                         "starrocks_config_diff: reference_src {src} not found on the controller"
                     ))
-                })?;
-                let text = std::fs::read_to_string(&found).map_err(|e| {
-                    ModuleError::failed(format!(
-                        "starrocks_config_diff: cannot read {}: {e}",
-                        found.display()
-                    ))
-                })?;
-                (text, found.display().to_string())
-            }
-            (None, None) => unreachable!("required_one_of"),
-        };
+                    })?;
+                    let text = std::fs::read_to_string(&found).map_err(|e| {
+                        ModuleError::failed(format!(
+                            "starrocks_config_diff: cannot read {}: {e}",
+                            found.display()
+                        ))
+                    })?;
+                    (text, found.display().to_string())
+                }
+                (None, None) => return Err(ModuleError::failed(
+                    "starrocks_config_diff: one of reference_src, reference_content is required",
+                )),
+            };
         let ours = read_text(ctx, &o.path).await?;
         let diffs = conf_differences(&ours, &theirs, &ignore);
         let mut outcome = Outcome::ok();
