@@ -507,6 +507,25 @@ mod tests {
     }
 
     #[test]
+    fn newer_be_conf_lines_are_all_edited() {
+        // 3.5+ start_backend.sh reads JAVA_OPTS and, with a warning,
+        // JAVA_OPTS_FOR_JDK_9_AND_LATER (FACTS.md §3.4).
+        let text = "JAVA_OPTS=\"-Djava.security.krb5.conf=/etc/krb5.conf -Xss4m\"\n\
+                    JAVA_OPTS_FOR_JDK_9_AND_LATER=\"-Djava.security.krb5.conf=/etc/krb5.conf\"\n";
+        let r = edit_java_opts(
+            text,
+            &set(&["-Djava.security.krb5.conf=/etc/krb5-new.conf"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.text,
+            "JAVA_OPTS=\"-Djava.security.krb5.conf=/etc/krb5-new.conf -Xss4m\"\n\
+             JAVA_OPTS_FOR_JDK_9_AND_LATER=\"-Djava.security.krb5.conf=/etc/krb5-new.conf\"\n"
+        );
+    }
+
+    #[test]
     fn single_quotes_are_kept() {
         let text = "JAVA_OPTS='-Xmx1g -Da=b'\n";
         let r = edit_java_opts(text, &set(&["-Xmx2g"]), None).unwrap();

@@ -422,3 +422,18 @@ fn starrocks_facts_on_a_server_that_is_not_starrocks_fails_clearly() {
     assert_eq!(r["ansible_facts"]["starrocks"]["frontends"], json!([]));
     assert_eq!(r["version"], Value::Null);
 }
+
+#[test]
+fn a_session_changed_by_use_is_not_handed_to_the_next_task() {
+    for _ in 0..3 {
+        let r = sql(json!({"query": ["USE mysql", "SELECT DATABASE() AS db"]}));
+        assert_eq!(r["rows"], json!([{"db": "mysql"}]));
+        assert_eq!(r["changed"], false, "USE is read-only");
+        let next = sql(json!({"query": "SELECT DATABASE() AS db"}));
+        assert_eq!(
+            next["rows"],
+            json!([{"db": DB}]),
+            "a pooled connection keeps login_db"
+        );
+    }
+}
