@@ -5,7 +5,23 @@
 
 use srplay_engine::module::ModuleRegistry;
 
+pub mod jvm_options;
+pub mod keytab;
+pub mod port_probe;
+pub mod sql;
+pub mod starrocks;
+pub mod starrocks_config;
+pub mod starrocks_config_diff;
+pub mod starrocks_facts;
+
 /// Add every built-in module of this crate to `registry`.
 pub fn register_all(registry: &mut ModuleRegistry) {
-    let _ = registry;
+    use std::sync::Arc;
+    registry.register(Arc::new(jvm_options::JvmOptions));
+    registry.register(Arc::new(keytab::KeytabCheck));
+    registry.register(Arc::new(port_probe::PortProbe));
+    registry.register(Arc::new(sql::Sql));
+    registry.register(Arc::new(starrocks_config::StarrocksConfig));
+    registry.register(Arc::new(starrocks_config_diff::StarrocksConfigDiff));
+    registry.register(Arc::new(starrocks_facts::StarrocksFacts));
 }
