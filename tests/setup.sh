@@ -2,7 +2,8 @@
 # Installs what the test suite needs on a Debian machine, only what is
 # missing, so a second run costs well under a second:
 #   - system packages: a real sshd, sudo, MariaDB, the mariadb client,
-#     python3-venv (for the ansible-core oracle), iproute2 (ss), acl;
+#     python3-venv (for the ansible-core oracle), iproute2 (ss), acl,
+#     krb5-user (kinit, for the keytab module);
 #   - a venv with ansible-core (the behavioural oracle) at
 #     $SRPLAY_ORACLE_VENV (default: <repo>/.venv-oracle).
 # Prints the oracle's bin directory on the last line.
@@ -20,6 +21,7 @@ have mariadbd || [ -x /usr/sbin/mariadbd ] || need_pkgs+=(mariadb-server)
 have mariadb || need_pkgs+=(mariadb-client)
 have ss || need_pkgs+=(iproute2)
 have setfacl || need_pkgs+=(acl)
+have kinit || need_pkgs+=(krb5-user)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
