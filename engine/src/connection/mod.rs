@@ -8,10 +8,12 @@
 
 mod become_wrap;
 mod local;
+pub mod ssh;
 mod transfer;
 
 pub use become_wrap::{Become, BecomeMethod};
 pub use local::LocalConnection;
+pub use ssh::{Connections, SshConnection, SshDefaults, SshTarget};
 pub use transfer::{FileAttrs, PutSource};
 
 use async_trait::async_trait;
