@@ -69,21 +69,35 @@ pub async fn run(
         }
         w.shutdown().await
     };
-    let read_out = async {
-        let mut v = Vec::new();
-        out_pipe.read_to_end(&mut v).await.map(|_| v)
+    let collect = async {
+        let read_out = async {
+            let mut v = Vec::new();
+            out_pipe.read_to_end(&mut v).await.map(|_| v)
+        };
+        let read_err = async {
+            let mut v = Vec::new();
+            err_pipe.read_to_end(&mut v).await.map(|_| v)
+        };
+        let (stdout, stderr) = tokio::join!(read_out, read_err);
+        // Only once the output is drained: the exit message can overtake it.
+        (stdout, stderr, child.wait().await)
     };
-    let read_err = async {
-        let mut v = Vec::new();
-        err_pipe.read_to_end(&mut v).await.map(|_| v)
+    // Feed stdin while the command runs, and stop feeding when it is over:
+    // a command that exits (or a connection that breaks) without reading
+    // everything must not leave us blocked on the source.
+    tokio::pin!(feed, collect);
+    let mut fed: Option<io::Result<()>> = None;
+    let (stdout, stderr, status) = loop {
+        tokio::select! {
+            r = &mut feed, if fed.is_none() => fed = Some(r),
+            done = &mut collect => break done,
+        }
     };
-    let (fed, stdout, stderr) = tokio::join!(feed, read_out, read_err);
-    let status = child.wait().await;
-    // A command that exits without reading all of its stdin closes the
-    // pipe; that is the command's business, not a transport error.
+    // Unread stdin (the pipe closed, or never finished) is the command's
+    // business, not a transport error.
     let fed_ok = match &fed {
-        Ok(()) => true,
-        Err(e) => e.kind() == io::ErrorKind::BrokenPipe,
+        None | Some(Ok(())) => true,
+        Some(Err(e)) => e.kind() == io::ErrorKind::BrokenPipe,
     };
     let (stdout, stderr) = match (stdout, stderr) {
         (Ok(o), Ok(e)) => (o, e),
@@ -98,7 +112,9 @@ pub async fn run(
         Ok(st) if fed_ok => Ok((output(st.code().unwrap_or(RC_KILLED)), false)),
         Ok(_) => Err(RunError::Lost(format!(
             "sending stdin: {}",
-            fed.err().map(|e| e.to_string()).unwrap_or_default()
+            fed.and_then(Result::err)
+                .map(|e| e.to_string())
+                .unwrap_or_default()
         ))),
         // The crate turns exit status 127 into an error; it is a plain rc.
         Err(SshError::Remote(e)) if e.kind() == io::ErrorKind::NotFound => Ok((output(127), false)),
