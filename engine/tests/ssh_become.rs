@@ -30,10 +30,25 @@ fn sudo_with_and_without_password_passes_stdin_through_intact() {
     let cases = [
         ("NOPASSWD rule, no password", &conn_nopasswd, None, true),
         // The hazard: sudo never reads the password line here.
-        ("NOPASSWD rule, a password anyway", &conn_nopasswd, Some("unused-password"), true),
-        ("password rule, right password", &conn_passwd, Some(passwd.password()), true),
+        (
+            "NOPASSWD rule, a password anyway",
+            &conn_nopasswd,
+            Some("unused-password"),
+            true,
+        ),
+        (
+            "password rule, right password",
+            &conn_passwd,
+            Some(passwd.password()),
+            true,
+        ),
         ("password rule, no password", &conn_passwd, None, false),
-        ("password rule, wrong password", &conn_passwd, Some("wrong"), false),
+        (
+            "password rule, wrong password",
+            &conn_passwd,
+            Some("wrong"),
+            false,
+        ),
     ];
     rt().block_on(async {
         for (name, conn, password, ok) in cases {
@@ -53,7 +68,10 @@ fn sudo_with_and_without_password_passes_stdin_through_intact() {
                 assert_eq!(out.stderr_str(), "", "{name}");
             } else {
                 assert_ne!(out.rc, 0, "{name}");
-                assert!(!out.stdout_str().contains("line one"), "{name}: command ran");
+                assert!(
+                    !out.stdout_str().contains("line one"),
+                    "{name}: command ran"
+                );
             }
         }
         conn_nopasswd.close().await;
@@ -92,7 +110,10 @@ fn put_through_sudo_with_password_writes_exact_bytes_owner_and_mode() {
         )
         .await
         .unwrap();
-        let back = conn.get(&d, become_root(Some(login.password()))).await.unwrap();
+        let back = conn
+            .get(&d, become_root(Some(login.password())))
+            .await
+            .unwrap();
         assert_eq!(back, PAYLOAD);
         conn.close().await;
     });
@@ -103,6 +124,10 @@ fn put_through_sudo_with_password_writes_exact_bytes_owner_and_mode() {
         .args(["-u", owner.name()])
         .output()
         .unwrap();
-    let owner_uid: u32 = String::from_utf8(owner_uid.stdout).unwrap().trim().parse().unwrap();
+    let owner_uid: u32 = String::from_utf8(owner_uid.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert_eq!(meta.uid(), owner_uid);
 }

@@ -38,7 +38,10 @@ fn write_source(path: &std::path::Path) {
 }
 
 fn same_content(a: &std::path::Path, b: &std::path::Path) -> bool {
-    let (mut fa, mut fb) = (std::fs::File::open(a).unwrap(), std::fs::File::open(b).unwrap());
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
     let (mut ba, mut bb) = (vec![0u8; MIB], vec![0u8; MIB]);
     loop {
         let na = read_full(&mut fa, &mut ba);
@@ -78,9 +81,14 @@ fn a_100_mib_put_streams_in_bounded_memory_and_sets_mode() {
             mode: Some("0600".into()),
             ..Default::default()
         };
-        conn.put(PutSource::File(src.clone()), dest.to_str().unwrap(), &attrs, None)
-            .await
-            .unwrap();
+        conn.put(
+            PutSource::File(src.clone()),
+            dest.to_str().unwrap(),
+            &attrs,
+            None,
+        )
+        .await
+        .unwrap();
         conn.close().await;
     });
     let grown = peak_rss().saturating_sub(before);

@@ -176,7 +176,16 @@ impl Connection for SshConnection {
                     self.forget(&m).await;
                     reopened = true;
                 }
-                Err(RunError::Lost(detail)) => return Err(self.lost(&m, &detail).await),
+                Err(RunError::Lost(detail)) => {
+                    if m.is_alive().await {
+                        // Only this session broke; the others go on.
+                        return Err(ConnectionError::Dropped(format!(
+                            "ssh to {}: {detail}",
+                            self.target.host
+                        )));
+                    }
+                    return Err(self.lost(&m, &detail).await);
+                }
                 Err(RunError::Local(e)) => return Err(ConnectionError::Io(e)),
             }
         }
