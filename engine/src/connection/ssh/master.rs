@@ -174,7 +174,9 @@ impl Master {
         }
         let lines = meaningful_lines(&text);
         if lines.is_empty() {
-            "the ssh master exited".to_string()
+            "the ssh master exited without saying why (the host closed the connection, \
+             rebooted or stopped answering)"
+                .to_string()
         } else {
             lines.join("\n")
         }
