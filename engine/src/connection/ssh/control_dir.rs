@@ -3,9 +3,9 @@
 //! Unix socket paths are limited to 108 bytes (and ssh appends 17 bytes
 //! while binding), so the directory is short: `$XDG_RUNTIME_DIR/srplay` or
 //! `/tmp/srplay-<uid>`, mode 0700, with one subdirectory per srplay process
-//! (`<pid>-<n>`) that is removed when the process is done with it.
+//! (`r<pid>-<n>`, mode 0700) that is removed when the process is done with it.
 
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -33,7 +33,7 @@ impl ControlDir {
         remove_stale_runs(&base);
         static RUNS: AtomicU64 = AtomicU64::new(0);
         let n = RUNS.fetch_add(1, Ordering::Relaxed);
-        let path = base.join(format!("{}-{n}", std::process::id()));
+        let path = base.join(format!("r{}-{n}", std::process::id()));
         if path.as_os_str().len() + SOCKET_NAME_ROOM > MAX_SOCKET_PATH {
             return Err(io::Error::other(format!(
                 "ssh control directory {} is too long for a unix socket path \
@@ -107,8 +107,9 @@ fn default_base() -> PathBuf {
     PathBuf::from(format!("/tmp/srplay-{uid}"))
 }
 
-/// Create `dir` with mode 0700 if missing, and refuse one that another
-/// user could write to (sockets there would let them hijack sessions).
+/// Create `dir` with mode 0700 if missing, and refuse one that is not a
+/// directory we own. An existing directory is never chmod-ed (it may be a
+/// shared one like `/tmp`); the per-run subdirectory is what is private.
 fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     match fs::DirBuilder::new()
         .mode(0o700)
@@ -129,28 +130,46 @@ fn ensure_private_dir(dir: &Path) -> io::Result<()> {
             dir.display()
         )));
     }
-    if meta.mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
     Ok(())
+}
+
+/// `r<pid>-<n>`: the name of a run directory, and the pid that made it.
+fn run_dir_pid(name: &str) -> Option<u32> {
+    let (pid, n) = name.strip_prefix('r')?.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
 }
 
 /// Remove run directories left by srplay processes that no longer exist
 /// (killed with SIGKILL); their masters exit on their own idle timeout.
+/// Only directories that look exactly like ours are touched: our name
+/// pattern, our uid, nothing inside but `m<k>` sockets and logs.
 fn remove_stale_runs(base: &Path) {
     let Ok(entries) = fs::read_dir(base) else {
         return;
     };
+    // SAFETY: getuid cannot fail and has no preconditions.
+    let uid = unsafe { libc::getuid() };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(run_dir_pid) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        let ours = entry.metadata().is_ok_and(|m| {
+            m.is_dir() && m.uid() == uid && !entry.file_type().is_ok_and(|t| t.is_symlink())
+        });
+        if !ours || pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let only_ours = fs::read_dir(entry.path()).is_ok_and(|files| {
+            files.flatten().all(|f| {
+                let name = f.file_name();
+                let name = name.to_string_lossy();
+                let stem = name.strip_suffix(".log").unwrap_or(&name);
+                stem.strip_prefix('m')
+                    .is_some_and(|k| k.parse::<u64>().is_ok())
+            })
+        });
+        if only_ours {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -169,6 +188,9 @@ mod tests {
         let dir = ControlDir::create(Some(base.path())).unwrap();
         let mode = fs::metadata(dir.path()).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o700);
+        // An existing shared base keeps its permissions.
+        let base_mode = fs::metadata(base.path()).unwrap().mode() & 0o777;
+        assert_eq!(base_mode, 0o700, "tempdir default");
         let (sock, log) = dir.allocate();
         let (sock2, _) = dir.allocate();
         assert_ne!(sock, sock2);
@@ -197,9 +219,17 @@ mod tests {
             .tempdir_in("/tmp")
             .unwrap();
         // pid_max is at most 2^22, so this pid cannot exist.
-        let stale = base.path().join("99999999-0");
+        let stale = base.path().join("r99999999-0");
         fs::create_dir(&stale).unwrap();
+        fs::write(stale.join("m0.log"), "").unwrap();
+        // Not ours: other names, or foreign files inside.
+        let other = base.path().join("99999999-0");
+        fs::create_dir(&other).unwrap();
+        let foreign = base.path().join("r99999999-1");
+        fs::create_dir(&foreign).unwrap();
+        fs::write(foreign.join("notes.txt"), "keep").unwrap();
         let _dir = ControlDir::create(Some(base.path())).unwrap();
         assert!(!stale.exists());
+        assert!(other.exists() && foreign.exists());
     }
 }
