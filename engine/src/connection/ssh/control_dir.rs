@@ -185,12 +185,14 @@ mod tests {
             .prefix("cd")
             .tempdir_in("/tmp")
             .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(base.path(), fs::Permissions::from_mode(0o755)).unwrap();
         let dir = ControlDir::create(Some(base.path())).unwrap();
         let mode = fs::metadata(dir.path()).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o700);
-        // An existing shared base keeps its permissions.
+        // An existing base keeps its permissions (it may be shared).
         let base_mode = fs::metadata(base.path()).unwrap().mode() & 0o777;
-        assert_eq!(base_mode, 0o700, "tempdir default");
+        assert_eq!(base_mode, 0o755);
         let (sock, log) = dir.allocate();
         let (sock2, _) = dir.allocate();
         assert_ne!(sock, sock2);
