@@ -23,7 +23,7 @@ pub struct SshTarget {
     pub private_key_file: Option<PathBuf>,
     /// `UserKnownHostsFile`; `None` keeps ssh's default (`~/.ssh/known_hosts`).
     pub known_hosts_file: Option<PathBuf>,
-    /// `ansible_ssh_common_args`, already split into words.
+    /// `ansible_ssh_args` then `ansible_ssh_common_args`, split into words.
     pub common_args: Vec<String>,
     /// `ansible_ssh_extra_args`, already split into words.
     pub extra_args: Vec<String>,
@@ -77,10 +77,17 @@ impl SshTarget {
             .string(&["ansible_ssh_private_key_file", "ansible_private_key_file"])?
             .map(|p| PathBuf::from(expand_home(&p)))
             .or_else(|| defaults.private_key_file.clone());
-        t.common_args = match v.string(&["ansible_ssh_common_args"])? {
-            Some(s) => v.words("ansible_ssh_common_args", &s)?,
-            None => defaults.common_args.clone(),
+        // Ansible's `ssh_args` (its ControlMaster settings are ours anyway)
+        // and `ssh_common_args` both reach ssh; `ssh_args` first.
+        t.common_args = match v.string(&["ansible_ssh_args"])? {
+            Some(s) => v.words("ansible_ssh_args", &s)?,
+            None => defaults.ssh_args.clone(),
         };
+        t.common_args
+            .extend(match v.string(&["ansible_ssh_common_args"])? {
+                Some(s) => v.words("ansible_ssh_common_args", &s)?,
+                None => defaults.common_args.clone(),
+            });
         t.extra_args = match v.string(&["ansible_ssh_extra_args"])? {
             Some(s) => v.words("ansible_ssh_extra_args", &s)?,
             None => defaults.extra_args.clone(),
@@ -113,6 +120,8 @@ pub struct SshDefaults {
     pub private_key_file: Option<PathBuf>,
     pub timeout: Duration,
     pub host_key_checking: bool,
+    /// `ANSIBLE_SSH_ARGS` (Ansible's `ssh_args`).
+    pub ssh_args: Vec<String>,
     pub common_args: Vec<String>,
     pub extra_args: Vec<String>,
     pub connection_attempts: u32,
@@ -128,6 +137,7 @@ impl Default for SshDefaults {
             private_key_file: None,
             timeout: DEFAULT_TIMEOUT,
             host_key_checking: true,
+            ssh_args: Vec::new(),
             common_args: Vec::new(),
             extra_args: Vec::new(),
             connection_attempts: 1,
@@ -140,6 +150,7 @@ impl Default for SshDefaults {
 
 impl SshDefaults {
     /// Read Ansible's environment settings (`ANSIBLE_HOST_KEY_CHECKING`,
+    /// `ANSIBLE_SSH_ARGS`,
     /// `ANSIBLE_REMOTE_USER`, `ANSIBLE_PRIVATE_KEY_FILE`, `ANSIBLE_TIMEOUT`,
     /// `ANSIBLE_SSH_COMMON_ARGS`, `ANSIBLE_SSH_EXTRA_ARGS`,
     /// `ANSIBLE_SSH_RETRIES`, `ANSIBLE_SSH_EXECUTABLE`,
@@ -177,6 +188,7 @@ impl SshDefaults {
             d.connection_attempts = r.saturating_add(1);
         }
         for (key, slot) in [
+            ("ANSIBLE_SSH_ARGS", &mut d.ssh_args),
             ("ANSIBLE_SSH_COMMON_ARGS", &mut d.common_args),
             ("ANSIBLE_SSH_EXTRA_ARGS", &mut d.extra_args),
         ] {
@@ -354,6 +366,7 @@ mod tests {
                 "ansible_ssh_private_key_file": "/keys/id",
                 "ansible_ssh_common_args": "-o ProxyJump='jump host' -o IdentitiesOnly=yes",
                 "ansible_ssh_extra_args": "-v",
+                "ansible_ssh_args": "-C",
                 "ansible_host_key_checking": "False",
                 "ansible_ssh_timeout": 5,
                 "ansible_ssh_retries": 2,
@@ -366,6 +379,7 @@ mod tests {
         want.user = Some("starrocks".into());
         want.private_key_file = Some("/keys/id".into());
         want.common_args = vec![
+            "-C".into(),
             "-o".into(),
             "ProxyJump=jump host".into(),
             "-o".into(),
