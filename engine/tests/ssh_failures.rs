@@ -279,3 +279,72 @@ fn close_and_drop_leave_no_ssh_process_behind() {
         ssh_processes_mentioning(ctl.to_str().unwrap()).is_empty()
     });
 }
+
+#[test]
+fn a_put_cut_off_by_the_controller_dying_leaves_the_old_file_intact() {
+    // Our side of the connection dies (srplay killed, network cut) while the
+    // content streams: the remote `cat` sees a clean EOF, and only a size
+    // check stops the shortened file from being renamed into place.
+    let sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("be.conf");
+    std::fs::write(&dest, "old content\n").unwrap();
+    let src = dir.path().join("source.bin");
+    std::fs::write(&src, vec![b'y'; 4 * 1024 * 1024]).unwrap();
+    let fifo = dir.path().join("source.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (release, wait_release) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let _ = f.write_all(&vec![b'y'; 256 * 1024]);
+            let _ = wait_release.recv();
+        })
+    };
+    // The script a put of `src` runs, fed from the FIFO that stalls.
+    let len = std::fs::metadata(&src).unwrap().len();
+    let script = srplay_engine::connection::atomic_write_script_checked(
+        dest.to_str().unwrap(),
+        &FileAttrs::default(),
+        Some(len),
+    );
+    let conn = std::sync::Arc::new(SshConnection::new(target(&sshd, 0)).unwrap());
+    let rt = rt();
+    let put = {
+        let conn = conn.clone();
+        rt.spawn(async move {
+            conn.exec(ExecRequest::new(script).stdin(srplay_engine::connection::Stdin::File(fifo)))
+                .await
+        })
+    };
+    let temp_has_data = || {
+        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".be.conf.srplay-tmp-")
+                && e.metadata().map(|m| m.len() >= 256 * 1024).unwrap_or(false)
+        })
+    };
+    wait_until("the temp file to fill", temp_has_data);
+    let master = rt.block_on(conn.master_pid()).unwrap();
+    // SAFETY: kill(2) on our own ssh master.
+    unsafe { libc::kill(master as i32, libc::SIGKILL) };
+    let r = rt.block_on(put).unwrap();
+    assert!(r.is_err(), "{r:?}");
+    release.send(()).unwrap();
+    writer.join().unwrap();
+    // The remote script finishes on its own after the disconnect; give it
+    // time to (wrongly) rename before checking that it did not.
+    wait_until("the temp file to go", || !temp_has_data());
+    std::thread::sleep(Duration::from_millis(300));
+    let now = std::fs::read(&dest).unwrap();
+    assert!(
+        now == b"old content\n",
+        "destination replaced by {} bytes",
+        now.len()
+    );
+}

@@ -14,7 +14,7 @@ mod transfer;
 pub use become_wrap::{Become, BecomeMethod};
 pub use local::LocalConnection;
 pub use ssh::{Connections, SshConnection, SshDefaults, SshTarget};
-pub use transfer::{FileAttrs, PutSource};
+pub use transfer::{atomic_write_script, atomic_write_script_checked, FileAttrs, PutSource};
 
 use async_trait::async_trait;
 use std::path::PathBuf;
