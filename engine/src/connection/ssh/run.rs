@@ -64,8 +64,10 @@ pub async fn run(
         if let Some(p) = prefix {
             w.write_all(p).await?;
         }
-        if let Some(mut src) = source {
-            tokio::io::copy(&mut src, &mut w).await?;
+        if let Some(src) = source {
+            // Large chunks: fewer wakeups per MiB; memory stays bounded.
+            let mut src = tokio::io::BufReader::with_capacity(256 * 1024, src);
+            tokio::io::copy_buf(&mut src, &mut w).await?;
         }
         w.shutdown().await
     };
