@@ -131,3 +131,41 @@ fn many_commands_share_one_master_and_run_concurrently() {
         conn.close().await;
     });
 }
+
+#[test]
+fn more_commands_than_sshd_max_sessions_queue_instead_of_failing() {
+    // sshd refuses sessions beyond MaxSessions (and briefly after one
+    // closes); the transport must wait and retry, adapting to a limit
+    // lower than its own, however many commands are asked for at once.
+    for max_sessions in [8, 3] {
+        let sshd = Sshd::start_with(1, &format!("MaxSessions {max_sessions}"));
+        let pool = srplay_engine::connection::Connections::default();
+        let conn = pool
+            .for_host(
+                "h",
+                &sshd.host_vars(0),
+                &srplay_engine::connection::SshDefaults::default(),
+            )
+            .unwrap();
+        rt().block_on(async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..30 {
+                let conn = conn.clone();
+                tasks.spawn(async move {
+                    conn.exec(ExecRequest::new(format!("sleep 0.1; echo {i}")))
+                        .await
+                });
+            }
+            let mut ok = 0;
+            while let Some(r) = tasks.join_next().await {
+                let out = r
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("MaxSessions {max_sessions}: {e}"));
+                assert!(out.success(), "{}", out.stderr_str());
+                ok += 1;
+            }
+            assert_eq!(ok, 30, "MaxSessions {max_sessions}");
+            pool.close_all().await;
+        });
+    }
+}

@@ -25,6 +25,7 @@ use async_trait::async_trait;
 use master::Master;
 use run::RunError;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{Mutex, Semaphore};
 
@@ -32,12 +33,22 @@ use tokio::sync::{Mutex, Semaphore};
 /// `MaxSessions` (default 10); stay below it.
 pub const MAX_CHANNELS_PER_HOST: usize = 8;
 
+/// Refused session opens tolerated per command before giving up.
+const MAX_SESSION_REFUSALS: u32 = 40;
+
+/// 10 ms, 20 ms, 40 ms … up to half a second between session retries.
+fn refusal_backoff(refusals: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((10u64 << refusals.min(6)).min(500))
+}
+
 /// A connection to one host over a lazily opened ssh master.
 pub struct SshConnection {
     target: SshTarget,
     dir: Arc<ControlDir>,
     master: Mutex<Option<Arc<Master>>>,
     channels: Semaphore,
+    /// The current size of `channels`: lowered when sshd refuses sessions.
+    channel_limit: AtomicUsize,
     /// Bounds how many masters handshake at once (shared by a pool).
     connect_gate: Option<Arc<Semaphore>>,
 }
@@ -75,6 +86,7 @@ impl SshConnection {
             dir,
             master: Mutex::new(None),
             channels: Semaphore::new(MAX_CHANNELS_PER_HOST),
+            channel_limit: AtomicUsize::new(MAX_CHANNELS_PER_HOST),
             connect_gate,
         }
     }
@@ -116,6 +128,16 @@ impl SshConnection {
         Ok(m)
     }
 
+    /// Lower the per-host channel limit by one (never below one); true if
+    /// it was lowered, and the caller then forgets its permit.
+    fn shrink_channels(&self) -> bool {
+        self.channel_limit
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |l| {
+                (l > 1).then(|| l - 1)
+            })
+            .is_ok()
+    }
+
     /// Drop a master that died (unless another task already replaced it)
     /// and make sure its process and files are gone.
     async fn forget(&self, m: &Arc<Master>) {
@@ -148,8 +170,9 @@ impl Connection for SshConnection {
 
     async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError> {
         let (script, prefix) = req.render();
-        let _channel = self.channels.acquire().await.expect("never closed");
+        let mut channel = self.channels.acquire().await.expect("never closed");
         let mut reopened = false;
+        let mut refusals = 0;
         loop {
             let m = self.current().await?;
             match run::run(&m.session, &script, prefix.as_deref(), &req.stdin).await {
@@ -162,11 +185,24 @@ impl Connection for SshConnection {
                 }
                 Err(RunError::NotStarted(e)) => {
                     if m.is_alive().await {
-                        return Err(ConnectionError::Other(format!(
-                            "ssh to {} refused a new session: {} (is sshd's MaxSessions below {MAX_CHANNELS_PER_HOST}?)",
-                            self.target.host,
-                            run::describe(&e)
-                        )));
+                        // sshd refused the session (MaxSessions, or a slot
+                        // not yet freed): the command never started, so
+                        // wait and retry, with one channel fewer from now on.
+                        refusals += 1;
+                        if refusals > MAX_SESSION_REFUSALS {
+                            return Err(ConnectionError::Other(format!(
+                                "ssh to {} keeps refusing new sessions: {} \
+                                 (is sshd's MaxSessions 0?)",
+                                self.target.host,
+                                run::describe(&e)
+                            )));
+                        }
+                        if self.shrink_channels() {
+                            channel.forget();
+                            channel = self.channels.acquire().await.expect("never closed");
+                        }
+                        tokio::time::sleep(refusal_backoff(refusals)).await;
+                        continue;
                     }
                     // The master went away between commands (idle timeout,
                     // network): the command never started, so reopen once.

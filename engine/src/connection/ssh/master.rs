@@ -213,10 +213,18 @@ fn unreachable(reason: String) -> ConnectionError {
     ConnectionError::Unreachable(format!("Failed to connect to the host via ssh: {reason}"))
 }
 
-/// The pid of the master listening on `ctl` (mux "alive check").
-async fn alive_pid(ctl: &Path) -> Result<u32, openssh_mux_client::Error> {
-    let mut conn = openssh_mux_client::Connection::connect(ctl).await?;
-    Ok(conn.send_alive_check().await?.get())
+/// The pid of the master listening on `ctl` (mux "alive check"). A master
+/// that does not answer within a few seconds counts as dead.
+async fn alive_pid(ctl: &Path) -> Result<u32, String> {
+    let check = async {
+        let mut conn = openssh_mux_client::Connection::connect(ctl).await?;
+        Ok::<_, openssh_mux_client::Error>(conn.send_alive_check().await?.get())
+    };
+    match tokio::time::timeout(Duration::from_secs(5), check).await {
+        Ok(Ok(pid)) => Ok(pid),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 5 s".to_string()),
+    }
 }
 
 /// ssh's own explanation, minus banners and noise.

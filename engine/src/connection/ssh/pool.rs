@@ -1,6 +1,6 @@
 //! One connection per host for a whole run.
 
-use super::{ControlDir, SshConnection, SshTarget};
+use super::{ControlDir, SshConnection, SshDefaults, SshTarget};
 use crate::connection::{Connection, ConnectionError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +47,17 @@ impl Connections {
         ));
         hosts.insert(target, conn.clone());
         Ok(conn)
+    }
+
+    /// The connection for inventory host `name`, from its variables over
+    /// `defaults` (see [`SshTarget::from_vars`]).
+    pub fn for_host(
+        &self,
+        name: &str,
+        vars: &serde_json::Map<String, serde_json::Value>,
+        defaults: &SshDefaults,
+    ) -> Result<Arc<SshConnection>, ConnectionError> {
+        self.get(SshTarget::from_vars(name, vars, defaults)?)
     }
 
     /// Connections handed out so far.
