@@ -131,3 +131,37 @@ fn put_through_sudo_with_password_writes_exact_bytes_owner_and_mode() {
         .unwrap();
     assert_eq!(meta.uid(), owner_uid);
 }
+
+#[test]
+fn su_from_root_ignores_a_password_and_keeps_stdin_intact() {
+    let sshd = Sshd::start();
+    let user = SysUser::create(SudoRule::None);
+    let conn = SshConnection::new(ssh_support::target(&sshd, 0)).unwrap();
+    assert_eq!(
+        sshd.user(),
+        "root",
+        "the fixture logs in as root in this test"
+    );
+    rt().block_on(async {
+        for password in [None, Some("any")] {
+            let b = Become {
+                method: srplay_engine::connection::BecomeMethod::Su,
+                user: user.name().into(),
+                password: password.map(str::to_string),
+                ..Default::default()
+            };
+            let out = conn
+                .exec(
+                    ExecRequest::new("id -un; cat")
+                        .stdin(Stdin::Bytes(PAYLOAD.to_vec()))
+                        .become_as(Some(b)),
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.rc, 0, "{password:?}: {}", out.stderr_str());
+            let want = format!("{}\n{}", user.name(), String::from_utf8_lossy(PAYLOAD));
+            assert_eq!(out.stdout_str(), want, "{password:?}");
+        }
+        conn.close().await;
+    });
+}
