@@ -1,1 +1,17 @@
 //! Test fixtures shared by the workspace: real services started on loopback.
+//!
+//! - [`Sshd`]: private `sshd` instances (Debian `openssh-server`) serving
+//!   N "hosts" on distinct `127.0.1.x` addresses with throwaway keys.
+//! - [`SysUser`]: a throwaway system user with an optional sudo rule, for
+//!   `become` tests (needs root and the `sudo` package).
+//!
+//! Fixtures panic with an actionable message when a system package is
+//! missing: a test that cannot run must fail, not skip.
+
+mod procs;
+mod sshd;
+mod sys_user;
+
+pub use procs::{descendants, kill_tree};
+pub use sshd::Sshd;
+pub use sys_user::{SudoRule, SysUser};

@@ -8,11 +8,13 @@
 
 mod become_wrap;
 mod local;
+pub mod ssh;
 mod transfer;
 
 pub use become_wrap::{Become, BecomeMethod};
 pub use local::LocalConnection;
-pub use transfer::{FileAttrs, PutSource};
+pub use ssh::{Connections, SshConnection, SshDefaults, SshTarget};
+pub use transfer::{atomic_write_script, atomic_write_script_checked, FileAttrs, PutSource};
 
 use async_trait::async_trait;
 use std::path::PathBuf;

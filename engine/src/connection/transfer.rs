@@ -28,16 +28,37 @@ pub const TEMP_MARKER: &str = ".srplay-tmp-";
 
 /// The shell script that writes stdin to `dest` atomically.
 pub fn atomic_write_script(dest: &str, attrs: &FileAttrs) -> String {
+    atomic_write_script_checked(dest, attrs, None)
+}
+
+/// [`atomic_write_script`] that also refuses to install the file unless
+/// exactly `expected_len` bytes arrived. A transport that breaks mid-way
+/// (the controller killed, the network cut) can close the remote stdin
+/// cleanly, and `cat` cannot tell that EOF from the real end.
+pub fn atomic_write_script_checked(
+    dest: &str,
+    attrs: &FileAttrs,
+    expected_len: Option<u64>,
+) -> String {
     let d = quote(dest);
     let mut s = format!(
         "dest={d}; dir=$(dirname -- \"$dest\"); base=$(basename -- \"$dest\"); \
          rm -f -- \"$dir\"/.\"$base\"{TEMP_MARKER}* 2>/dev/null; \
          tmp=$(mktemp \"$dir/.$base{TEMP_MARKER}XXXXXX\") || exit 1; \
-         trap 'rm -f -- \"$tmp\"' EXIT HUP INT TERM; \
-         cat > \"$tmp\" || exit 1; \
+         trap 'rm -f -- \"$tmp\"' EXIT HUP INT TERM PIPE; \
+         cat > \"$tmp\" || exit 1; "
+    );
+    if let Some(n) = expected_len {
+        s.push_str(&format!(
+            "got=$(wc -c < \"$tmp\") || exit 1; [ \"$got\" -eq {n} ] || \
+             {{ echo \"transfer cut short: $got of {n} bytes arrived\" >&2; exit 1; }}; "
+        ));
+    }
+    s.push_str(
+        "\
          if [ -e \"$dest\" ]; then chmod --reference=\"$dest\" \"$tmp\" 2>/dev/null; \
          chown --reference=\"$dest\" \"$tmp\" 2>/dev/null; \
-         else m=$(umask); chmod \"$(printf '%o' $((0666 & ~m)))\" \"$tmp\"; fi; "
+         else m=$(umask); chmod \"$(printf '%o' $((0666 & ~m)))\" \"$tmp\"; fi; ",
     );
     if let Some(mode) = &attrs.mode {
         s.push_str(&format!("chmod {} \"$tmp\" || exit 1; ", quote(mode)));
@@ -51,7 +72,7 @@ pub fn atomic_write_script(dest: &str, attrs: &FileAttrs) -> String {
         (None, Some(g)) => s.push_str(&format!("chgrp {} \"$tmp\" || exit 1; ", quote(g))),
         (None, None) => {}
     }
-    s.push_str("mv -f -- \"$tmp\" \"$dest\" || exit 1; trap - EXIT HUP INT TERM");
+    s.push_str("mv -f -- \"$tmp\" \"$dest\" || exit 1; trap - EXIT HUP INT TERM PIPE");
     s
 }
 
@@ -62,11 +83,27 @@ pub(crate) async fn put_via_exec<C: Connection + ?Sized>(
     attrs: &FileAttrs,
     r#become: Option<Become>,
 ) -> Result<(), ConnectionError> {
-    let stdin = match src {
-        PutSource::Bytes(b) => Stdin::Bytes(b),
-        PutSource::File(p) => Stdin::File(p),
+    // The size is checked on arrival when known (not for a FIFO, say).
+    let (stdin, len) = match src {
+        PutSource::Bytes(b) => {
+            let len = b.len() as u64;
+            (Stdin::Bytes(b), Some(len))
+        }
+        PutSource::File(p) => {
+            let len = match tokio::fs::metadata(&p).await {
+                Ok(m) if m.is_file() => Some(m.len()),
+                Ok(_) => None,
+                Err(e) => {
+                    return Err(ConnectionError::Io(std::io::Error::new(
+                        e.kind(),
+                        format!("{}: {e}", p.display()),
+                    )))
+                }
+            };
+            (Stdin::File(p), len)
+        }
     };
-    let req = ExecRequest::new(atomic_write_script(dest, attrs))
+    let req = ExecRequest::new(atomic_write_script_checked(dest, attrs, len))
         .stdin(stdin)
         .become_as(r#become);
     let out = conn.exec(req).await?;
@@ -94,5 +131,64 @@ pub(crate) async fn get_via_exec<C: Connection + ?Sized>(
             "could not read {path}: {}",
             out.stderr_str().trim()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Stdio};
+
+    /// Run the write script locally with `input` on stdin.
+    fn run_script(script: &str, input: &[u8]) -> std::process::Output {
+        use std::io::Write;
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn size_check_table() {
+        // (bytes expected, bytes that arrive, installed)
+        let cases = [
+            (None, 5, true),
+            (Some(5), 5, true),
+            (Some(9), 5, false),
+            (Some(0), 0, true),
+        ];
+        for (expected, arrive, installed) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let dest = dir.path().join("f");
+            std::fs::write(&dest, "old").unwrap();
+            let script = atomic_write_script_checked(
+                dest.to_str().unwrap(),
+                &FileAttrs::default(),
+                expected,
+            );
+            let out = run_script(&script, &b"hello"[..arrive]);
+            let case = format!("expected {expected:?}, {arrive} arrive");
+            assert_eq!(out.status.success(), installed, "{case}: {out:?}");
+            let want: &[u8] = if installed {
+                &b"hello"[..arrive]
+            } else {
+                b"old"
+            };
+            assert_eq!(std::fs::read(&dest).unwrap(), want, "{case}");
+            if !installed {
+                assert!(
+                    String::from_utf8_lossy(&out.stderr).contains("transfer cut short"),
+                    "{case}"
+                );
+            }
+            let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+            assert_eq!(names.len(), 1, "{case}: no temp file left");
+        }
     }
 }
