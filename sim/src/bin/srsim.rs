@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> anyhow::Result<()> {
+    starrocks_sim::run_cli(std::env::args().collect())
+}

@@ -1,0 +1,166 @@
+//! The `srsim` command line (also embedded as `srplay srsim ...`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::exec::Session;
+use crate::outcome::Outcome;
+use crate::rpc::{self, Request, Response};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "srsim",
+    about = "StarRocks cluster simulator: FE/BE node processes and a playground"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run a BE: binds the ports named in be.conf, writes <home>/bin/be.pid.
+    Be {
+        #[arg(long)]
+        conf: PathBuf,
+        /// Address to bind (default: priority_networks, else 127.0.0.1).
+        #[arg(long)]
+        host: Option<String>,
+        /// Accepted for start_be.sh compatibility (the script backgrounds).
+        #[arg(long)]
+        daemon: bool,
+    },
+    /// Run an FE: leader of a new cluster, or joins through --helper.
+    Fe {
+        #[arg(long)]
+        conf: PathBuf,
+        /// host:edit_log_port of a running FE (first start only).
+        #[arg(long)]
+        helper: Option<String>,
+        #[arg(long)]
+        host: Option<String>,
+        /// Accepted and ignored (IP or FQDN).
+        #[arg(long = "host_type")]
+        host_type: Option<String>,
+        #[arg(long)]
+        daemon: bool,
+    },
+    /// Run one statement on an FE through its edit_log_port (fault
+    /// statements such as ADMIN SIM KILL NODE 'h:p' included).
+    Sql {
+        /// host:edit_log_port of an FE.
+        #[arg(long)]
+        fe: String,
+        statement: String,
+    },
+    /// A local cluster under a directory.
+    Playground {
+        #[command(subcommand)]
+        cmd: PlaygroundCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlaygroundCmd {
+    Up {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        fe: usize,
+        #[arg(long, default_value_t = 3)]
+        be: usize,
+        #[arg(long, default_value_t = 0)]
+        spare_be: usize,
+        #[arg(long, default_value_t = 0)]
+        spare_fe: usize,
+        #[arg(long, default_value = "3.3")]
+        version: String,
+    },
+    Status {
+        dir: PathBuf,
+    },
+    Down {
+        dir: PathBuf,
+    },
+}
+
+/// Entry point for `srsim ARGS` and `srplay srsim ARGS`; `args[0]` is the
+/// program name.
+pub fn run_cli(args: Vec<String>) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            anyhow::anyhow!("invalid arguments")
+        } else {
+            std::process::exit(0)
+        }
+    })?;
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match cli.cmd {
+        Cmd::Be { conf, host, .. } => rt.block_on(crate::be_node::run(&conf, host.as_deref())),
+        Cmd::Fe {
+            conf, helper, host, ..
+        } => rt.block_on(crate::fe_node::run(crate::fe_node::FeOptions {
+            conf,
+            helper,
+            host,
+        })),
+        Cmd::Sql { fe, statement } => rt.block_on(sql(&fe, &statement)),
+        Cmd::Playground { cmd } => {
+            drop(rt);
+            match cmd {
+                PlaygroundCmd::Up {
+                    dir,
+                    fe,
+                    be,
+                    spare_be,
+                    spare_fe,
+                    version,
+                } => {
+                    let exe = std::env::current_exe()?;
+                    let argv = vec![exe.display().to_string()];
+                    let v = crate::version::SrVersion::parse(&version)?;
+                    let c = crate::playground::up(&dir, fe, be, spare_be, spare_fe, v, &argv)?;
+                    println!("{}", c.summary());
+                    Ok(())
+                }
+                PlaygroundCmd::Status { dir } => {
+                    print!("{}", crate::playground::status(&dir)?);
+                    Ok(())
+                }
+                PlaygroundCmd::Down { dir } => crate::playground::down(&dir),
+            }
+        }
+    }
+}
+
+async fn sql(fe: &str, statement: &str) -> anyhow::Result<()> {
+    let req = Request::Sql {
+        sql: statement.into(),
+        session: Session {
+            user: "root".into(),
+            client_host: "127.0.0.1".into(),
+            ..Default::default()
+        },
+    };
+    match rpc::call(fe, &req, Duration::from_secs(30)).await {
+        Ok(Response::Executed { executed, .. }) => match executed.outcome {
+            Outcome::Rows(rs) => {
+                print!("{}", crate::table::render(&rs));
+                Ok(())
+            }
+            Outcome::Ok { .. } => Ok(()),
+            Outcome::Err(e) => anyhow::bail!("{e}"),
+        },
+        Ok(other) => anyhow::bail!("unexpected answer: {other:?}"),
+        Err(e) => anyhow::bail!("{fe}: {e}"),
+    }
+}

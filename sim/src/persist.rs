@@ -1,0 +1,54 @@
+//! The FE's metadata file: `<meta_dir>/srsim.json`, written atomically
+//! (temporary file, fsync, rename) so a killed process never leaves a torn
+//! file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Cluster;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Persisted {
+    Leader { cluster: Box<Cluster> },
+    Follower { leader: String, cluster_id: u32 },
+}
+
+pub fn state_file(meta_dir: &Path) -> PathBuf {
+    meta_dir.join("srsim.json")
+}
+
+pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {
+    let p = state_file(meta_dir);
+    match std::fs::read_to_string(&p) {
+        Ok(s) => Ok(Some(
+            serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", p.display())),
+    }
+}
+
+pub fn save(meta_dir: &Path, state: &Persisted) -> anyhow::Result<()> {
+    write_atomic(
+        &state_file(meta_dir),
+        serde_json::to_string_pretty(state)?.as_bytes(),
+    )
+}
+
+/// Write `data` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
