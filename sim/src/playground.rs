@@ -71,7 +71,9 @@ impl Cluster {
 /// Knobs for `up_with`; `up` uses the defaults.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
-    /// First candidate for x in 127.0.1.x.
+    /// Loopback /24 to take host addresses from (`127.0.1`).
+    pub subnet: String,
+    /// First candidate for x in `<subnet>.x`.
     pub first_octet: u8,
     pub heartbeat_interval_ms: u64,
     pub migration_interval_ms: u64,
@@ -84,6 +86,7 @@ pub struct UpOptions {
 impl Default for UpOptions {
     fn default() -> Self {
         UpOptions {
+            subnet: "127.0.1".into(),
             first_octet: 11,
             heartbeat_interval_ms: 300,
             migration_interval_ms: 500,
@@ -193,9 +196,14 @@ pub fn up_with(
         let address = loop {
             anyhow::ensure!(
                 octet < 255,
-                "no free loopback address 127.0.1.x with the StarRocks ports"
+                "no free loopback address {}.x with the StarRocks ports",
+                opts.subnet
             );
-            let a = format!("127.0.1.{octet}");
+            anyhow::ensure!(
+                opts.subnet.starts_with("127."),
+                "only loopback addresses are used"
+            );
+            let a = format!("{}.{octet}", opts.subnet);
             octet += 1;
             if ports
                 .iter()
