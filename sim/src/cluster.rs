@@ -729,7 +729,19 @@ impl Cluster {
             .iter()
             .map(|f| {
                 let own = self_fe.filter(|s| s.0 == f.addr()).map(|s| (s.1, s.2));
-                f.row(self.version, self.cluster_id, http, own)
+                let mut row = f.row(self.version, self.cluster_id, http, own);
+                if own.is_some() {
+                    // the connected FE reports its max journal id
+                    let i = self
+                        .version
+                        .frontend_columns()
+                        .iter()
+                        .position(|c| *c == "ReplayedJournalId");
+                    if let Some(i) = i {
+                        row[i] = Some(self.journal_id.to_string());
+                    }
+                }
+                row
             })
             .collect()
     }
