@@ -164,3 +164,15 @@ async fn sql(fe: &str, statement: &str) -> anyhow::Result<()> {
         Err(e) => anyhow::bail!("{fe}: {e}"),
     }
 }
+
+/// `run_cli` for a `main`: prints the error (no backtrace) and returns the
+/// exit code.
+pub fn main_with_args(args: Vec<String>) -> i32 {
+    match run_cli(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("ERROR: {e:#}");
+            1
+        }
+    }
+}

@@ -9,7 +9,8 @@ use starrocks_sim::version::SrVersion;
 const NET: u8 = 40;
 
 fn tablets(sim: &Sim, be: &str) -> Option<usize> {
-    sim.backend(be).map(|r| get(&r, "TabletNum").parse().unwrap())
+    sim.backend(be)
+        .map(|r| get(&r, "TabletNum").parse().unwrap())
 }
 
 fn setup(sim: &Sim) {
@@ -28,13 +29,16 @@ fn lifecycle_progress_completion_and_removal() {
     assert_eq!(used_before, "512.000 MB");
 
     sim.sql("ADMIN SIM STALL MIGRATION").unwrap();
-    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\"")).unwrap();
+    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\""))
+        .unwrap();
     let row = sim.backend(&be1).unwrap();
     assert_eq!(get(&row, "SystemDecommissioned"), "true");
     assert_eq!(get(&row, "ClusterDecommissioned"), "false");
     // stalled: several heartbeat rounds pass, nothing moves
     let hb = get(&row, "LastHeartbeat");
-    poll("two more heartbeats", || get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb);
+    poll("two more heartbeats", || {
+        get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb
+    });
     assert_eq!(tablets(&sim, &be1), Some(4));
 
     sim.sql("ADMIN SIM SET MIGRATION RATE 1").unwrap();
@@ -48,11 +52,23 @@ fn lifecycle_progress_completion_and_removal() {
         }
         n.is_none()
     });
-    assert!(seen.windows(2).all(|w| w[0] > w[1]), "TabletNum must only fall: {seen:?}");
-    assert!(seen.iter().any(|n| *n > 0 && *n < 4), "progress was visible: {seen:?}");
-    let others: usize = ["be2", "be3"].iter().map(|b| tablets(&sim, &sim.be_addr(b)).unwrap()).sum();
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "TabletNum must only fall: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|n| *n > 0 && *n < 4),
+        "progress was visible: {seen:?}"
+    );
+    let others: usize = ["be2", "be3"]
+        .iter()
+        .map(|b| tablets(&sim, &sim.be_addr(b)).unwrap())
+        .sum();
     assert_eq!(others, 12);
-    let used = get(&sim.backend(&sim.be_addr("be2")).unwrap(), "DataUsedCapacity");
+    let used = get(
+        &sim.backend(&sim.be_addr("be2")).unwrap(),
+        "DataUsedCapacity",
+    );
     assert_eq!(used, "768.000 MB");
 }
 
@@ -63,15 +79,19 @@ fn kept_when_drop_after_decommission_is_false_then_dropped() {
     sim.sql("ADMIN SET FRONTEND CONFIG (\"drop_backend_after_decommission\" = \"false\")")
         .unwrap();
     let be1 = sim.be_addr("be1");
-    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\"")).unwrap();
+    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\""))
+        .unwrap();
     poll("TabletNum 0", || tablets(&sim, &be1) == Some(0));
     let row = sim.backend(&be1).unwrap();
     assert_eq!(get(&row, "SystemDecommissioned"), "true");
     assert_eq!(get(&row, "StatusCode"), "OK");
     // still listed on later rounds
     let hb = get(&row, "LastHeartbeat");
-    poll("another heartbeat", || get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb);
-    sim.sql(&format!("ALTER SYSTEM DROP BACKEND \"{be1}\"")).unwrap();
+    poll("another heartbeat", || {
+        get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb
+    });
+    sim.sql(&format!("ALTER SYSTEM DROP BACKEND \"{be1}\""))
+        .unwrap();
     assert!(sim.backend(&be1).is_none());
 }
 
@@ -81,13 +101,23 @@ fn cancel_decommission() {
     setup(&sim);
     let be1 = sim.be_addr("be1");
     sim.sql("ADMIN SIM SET MIGRATION RATE 0").unwrap();
-    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\"")).unwrap();
-    assert_eq!(get(&sim.backend(&be1).unwrap(), "SystemDecommissioned"), "true");
-    sim.sql(&format!("CANCEL DECOMMISSION BACKEND \"{be1}\"")).unwrap();
-    assert_eq!(get(&sim.backend(&be1).unwrap(), "SystemDecommissioned"), "false");
+    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\""))
+        .unwrap();
+    assert_eq!(
+        get(&sim.backend(&be1).unwrap(), "SystemDecommissioned"),
+        "true"
+    );
+    sim.sql(&format!("CANCEL DECOMMISSION BACKEND \"{be1}\""))
+        .unwrap();
+    assert_eq!(
+        get(&sim.backend(&be1).unwrap(), "SystemDecommissioned"),
+        "false"
+    );
     sim.sql("ADMIN SIM SET MIGRATION RATE 5").unwrap();
     let hb = get(&sim.backend(&be1).unwrap(), "LastHeartbeat");
-    poll("another heartbeat", || get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb);
+    poll("another heartbeat", || {
+        get(&sim.backend(&be1).unwrap(), "LastHeartbeat") != hb
+    });
     assert_eq!(tablets(&sim, &be1), Some(6));
 }
 
@@ -99,7 +129,13 @@ fn decommission_over_mysql_protocol_reports_prefix() {
         .unwrap();
     let out = sim.mariadb(
         "fe1",
-        &["-e", &format!("ALTER SYSTEM DECOMMISSION BACKEND \"{}\"", sim.be_addr("be1"))],
+        &[
+            "-e",
+            &format!(
+                "ALTER SYSTEM DECOMMISSION BACKEND \"{}\"",
+                sim.be_addr("be1")
+            ),
+        ],
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

@@ -1,3 +1,5 @@
-fn main() -> anyhow::Result<()> {
-    starrocks_sim::run_cli(std::env::args().collect())
+fn main() {
+    std::process::exit(starrocks_sim::cli::main_with_args(
+        std::env::args().collect(),
+    ));
 }
