@@ -228,9 +228,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# alive and really the simulator (not a zombie, not a recycled pid)
+is_running() {{ kill -0 "$1" 2>/dev/null && grep -qa -- "--conf" "/proc/$1/cmdline" 2>/dev/null; }}
 if [ -f "$PID_FILE" ]; then
     PID=$(cat "$PID_FILE")
-    if kill -0 "$PID" 2>/dev/null; then
+    if is_running "$PID"; then
         echo "{what} running as process $PID. Stop it first."
         exit 1
     fi
@@ -244,7 +246,7 @@ if [ "$DAEMON" = 1 ]; then
     CHILD=$!
     for _ in $(seq 1 100); do
         [ -f "$PID_FILE" ] && exit 0
-        if ! kill -0 "$CHILD" 2>/dev/null; then
+        if ! is_running "$CHILD"; then
             echo "{what} failed to start, see $LOG:" >&2
             tail -n 5 "$LOG" >&2
             exit 1
@@ -285,17 +287,18 @@ if [ ! -f "$PID_FILE" ]; then
     echo "$PID_FILE does not exist"
     exit 0
 fi
+is_running() {{ kill -0 "$1" 2>/dev/null && grep -qa -- "--conf" "/proc/$1/cmdline" 2>/dev/null; }}
 PID=$(cat "$PID_FILE")
-if ! kill -0 "$PID" 2>/dev/null; then
+if ! is_running "$PID"; then
     rm -f "$PID_FILE"
     exit 0
 fi
 kill -"$SIG" "$PID" 2>/dev/null
 for _ in $(seq 1 $((TIMEOUT * 10))); do
-    kill -0 "$PID" 2>/dev/null || break
+    is_running "$PID" || break
     sleep 0.1
 done
-kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
+is_running "$PID" && kill -9 "$PID" 2>/dev/null
 rm -f "$PID_FILE"
 echo "stop {kind} $PID"
 "#
