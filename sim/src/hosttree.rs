@@ -246,7 +246,8 @@ if [ "$DAEMON" = 1 ]; then
     CHILD=$!
     for _ in $(seq 1 100); do
         [ -f "$PID_FILE" ] && exit 0
-        if ! is_running "$CHILD"; then
+        STATE=$(sed 's/.*) //' "/proc/$CHILD/stat" 2>/dev/null | cut -c1)
+        if [ -z "$STATE" ] || [ "$STATE" = Z ]; then
             echo "{what} failed to start, see $LOG:" >&2
             tail -n 5 "$LOG" >&2
             exit 1
