@@ -43,7 +43,7 @@ fn up_status_down() {
 
     let status = playground::status(dir.path()).unwrap();
     assert!(status.contains("SHOW FRONTENDS") && status.contains("SHOW BACKENDS"));
-    assert_eq!(status.matches("| true ").count() >= 3, true, "{status}");
+    assert!(status.matches("| true ").count() >= 3, "{status}");
 
     // spares: trees exist, nothing started, not registered
     let be3 = c.hosts.iter().find(|h| h.name == "be3").unwrap();

@@ -41,9 +41,8 @@ fn err(c: &mut Cluster, s: &mut Session, sql: &str) -> (u16, String) {
 }
 
 fn ok(c: &mut Cluster, s: &mut Session, sql: &str) {
-    match execute(c, s, sql, NOW).outcome {
-        Outcome::Err(e) => panic!("{sql}: {e}"),
-        _ => {}
+    if let Outcome::Err(e) = execute(c, s, sql, NOW).outcome {
+        panic!("{sql}: {e}")
     }
 }
 

@@ -170,7 +170,9 @@ impl P<'_> {
             return self.create();
         }
         if self.kw("DROP") {
-            let _ = self.kw("DATABASE") || self.kw("SCHEMA") || return Err(self.unexpected());
+            if !(self.kw("DATABASE") || self.kw("SCHEMA")) {
+                return Err(self.unexpected());
+            }
             let if_exists = self.kws(&["IF", "EXISTS"]);
             return Ok(Statement::DropDatabase {
                 name: self.ident()?,
