@@ -685,6 +685,33 @@ impl Cluster {
                 }
             }
         }
+        // balance: new or emptier BEs receive replicas from the fullest
+        let mut budget = per_round;
+        while budget > 0 {
+            let (Some((&max_be, &max_n)), Some((&min_be, &min_n))) = (
+                load.iter()
+                    .max_by_key(|(b, n)| (**n, std::cmp::Reverse(**b))),
+                load.iter().min_by_key(|(b, n)| (**n, **b)),
+            ) else {
+                break;
+            };
+            if max_n <= min_n + 1 {
+                break;
+            }
+            let tablet = self
+                .databases
+                .iter_mut()
+                .flat_map(|d| d.tables.iter_mut())
+                .flat_map(|t| t.tablets.iter_mut())
+                .find(|tb| tb.replicas.contains(&max_be) && !tb.replicas.contains(&min_be));
+            let Some(tb) = tablet else { break };
+            tb.replicas.retain(|r| *r != max_be);
+            tb.replicas.push(min_be);
+            *load.get_mut(&max_be).unwrap() -= 1;
+            *load.get_mut(&min_be).unwrap() += 1;
+            budget -= 1;
+            changed = true;
+        }
         if self.config_bool("drop_backend_after_decommission") {
             let empty: Vec<u64> = decommissioned
                 .into_iter()

@@ -4,13 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{parse_host_port, Cluster};
+use crate::cluster::Cluster;
 use crate::error::{SqlError, SqlResult};
 use crate::fe_config;
 use crate::format;
-use crate::frontend::FeRole;
 use crate::outcome::{Col, Effect, Outcome, ResultSet};
-use crate::sql::{self, AlterSystem, Expr, SimCommand, Statement};
+use crate::sql::{self, AlterSystem, Expr, Statement};
 use crate::variables;
 
 /// The FE a client is connected to.
@@ -317,7 +316,7 @@ fn run(
             c.root_password = pw;
             ok()
         }
-        Statement::Sim(cmd) => sim(c, cmd, fx),
+        Statement::Sim(cmd) => crate::faults::apply(c, cmd, fx),
         Statement::Noop => ok(),
     }
 }
@@ -369,55 +368,4 @@ fn eval(c: &Cluster, s: &Session, e: &Expr) -> SqlResult<Option<String>> {
             ))
         }
     })
-}
-
-fn sim(c: &mut Cluster, cmd: SimCommand, fx: &mut Vec<Effect>) -> SqlResult<Outcome> {
-    match cmd {
-        SimCommand::KillNode(a) => {
-            parse_host_port(&a)?;
-            fx.push(Effect::KillNode(a));
-        }
-        SimCommand::HeartbeatFail(a, fail) => {
-            let (h, p) = parse_host_port(&a)?;
-            let key = format!("{h}:{p}");
-            if fail {
-                c.heartbeat_faults.insert(key);
-            } else {
-                c.heartbeat_faults.remove(&key);
-            }
-            c.bump_journal();
-        }
-        SimCommand::DropConnections => fx.push(Effect::DropConnections),
-        SimCommand::MigrationRate(n) => {
-            c.config
-                .insert("sim_migration_tablets_per_round".into(), n.to_string());
-            c.bump_journal();
-        }
-        SimCommand::SwitchLeader(a) => {
-            let (h, p) = parse_host_port(&a)?;
-            let fe = c
-                .frontends
-                .iter()
-                .find(|f| f.host == h && f.edit_log_port == p)
-                .ok_or_else(|| SqlError::new(format!("frontend does not exist[{h}:{p}]")))?;
-            if fe.role == FeRole::Leader {
-                return ok();
-            }
-            if fe.role != FeRole::Follower || !fe.alive {
-                return Err(SqlError::new(format!("{h}:{p} is not an alive FOLLOWER")));
-            }
-            fx.push(Effect::SwitchLeader(format!("{h}:{p}")));
-        }
-        SimCommand::FillDisk(a, pct) => {
-            let (h, p) = parse_host_port(&a)?;
-            let be = c
-                .backends
-                .iter_mut()
-                .find(|b| b.host == h && b.heartbeat_port == p)
-                .ok_or_else(|| SqlError::new(format!("Backend does not exist[{h}:{p}]")))?;
-            be.disk_fill = pct.map(|x| (x / 100.0).clamp(0.0, 1.0));
-            c.bump_journal();
-        }
-    }
-    ok()
 }

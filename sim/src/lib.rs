@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod conf;
 pub mod error;
 pub mod exec;
+pub mod faults;
 pub mod fe_config;
 pub mod fe_node;
 pub mod format;

@@ -160,6 +160,25 @@ pub fn up_with(
             );
         }
     }
+    let r = start(dir, fe, be, spare_be, spare_fe, version, sim_argv, opts);
+    if r.is_err() {
+        // leave nothing running behind a failed start
+        let _ = down(dir);
+    }
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start(
+    dir: &Path,
+    fe: usize,
+    be: usize,
+    spare_be: usize,
+    spare_fe: usize,
+    version: SrVersion,
+    sim_argv: &[String],
+    opts: &UpOptions,
+) -> anyhow::Result<Cluster> {
     std::fs::create_dir_all(dir)?;
     let dir = std::fs::canonicalize(dir)?;
     let mut hosts = Vec::new();

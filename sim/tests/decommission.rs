@@ -144,3 +144,24 @@ fn decommission_over_mysql_protocol_reports_prefix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_new_backend_receives_tablets_by_balancing() {
+    let sim = Sim::up(NET, 1, 2, 1, 0, SrVersion::V3_3);
+    setup(&sim);
+    let be3 = sim.be_addr("be3");
+    sim.sql(&format!("ALTER SYSTEM ADD BACKEND \"{be3}\""))
+        .unwrap();
+    assert_eq!(tablets(&sim, &be3), Some(0));
+    let out = std::process::Command::new("bash")
+        .arg(sim.host("be3").root.join("be/bin/start_be.sh"))
+        .arg("--daemon")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    poll("balanced 4/4/4", || {
+        ["be1", "be2", "be3"]
+            .iter()
+            .all(|b| tablets(&sim, &sim.be_addr(b)) == Some(4))
+    });
+}
