@@ -39,6 +39,9 @@ pub struct BeReport {
     pub mem_limit: u64,
     pub disk_total: u64,
     pub disk_other_used: u64,
+    /// Graceful exit in progress (SIGTERM, 3.3+).
+    #[serde(default)]
+    pub shutting_down: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -113,17 +116,23 @@ impl Backend {
         self.disk_other_used = r.disk_other_used;
         self.last_heartbeat = now;
         self.last_report_ms = now;
-        self.alive = true;
-        self.status = NodeStatus::Ok;
         self.err_msg.clear();
         self.hb_failures = 0;
+        if r.shutting_down {
+            self.alive = false;
+            self.status = NodeStatus::Shutdown;
+        } else {
+            self.alive = true;
+            self.status = NodeStatus::Ok;
+        }
     }
 
     /// A failed heartbeat; the node is declared dead after `retry` failures.
     pub fn heartbeat_failed(&mut self, err: &str, retry: u32) {
         self.hb_failures += 1;
         self.err_msg = err.to_string();
-        if self.hb_failures >= retry.max(1) && self.status != NodeStatus::Connecting {
+        let keep = matches!(self.status, NodeStatus::Connecting | NodeStatus::Shutdown);
+        if self.hb_failures >= retry.max(1) && !keep {
             self.alive = false;
             self.status = NodeStatus::Disconnected;
         }

@@ -3,6 +3,11 @@
 //! version and disk figures.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use crate::backend::BeReport;
 use crate::conf::Conf;
@@ -27,7 +32,28 @@ pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
     );
     node::spawn_stub(node::bind(&host, brpc_port, "brpc_port").await?);
     let pid = node::write_pid_file(&conf.home, "be")?;
-    node::exit_on_signal(pid);
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    let reported = Arc::new(Notify::new());
+    if version >= SrVersion::V3_3 {
+        // graceful exit (3.3+): report SHUTDOWN to the leader, then exit
+        let (flag, reported) = (shutting_down.clone(), reported.clone());
+        let max_wait = conf.u64("sim_graceful_exit_ms", 10_000);
+        let pid = pid.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            term.recv().await;
+            flag.store(true, Ordering::SeqCst);
+            let _ =
+                tokio::time::timeout(Duration::from_millis(max_wait), reported.notified()).await;
+            let _ = std::fs::remove_file(&pid);
+            std::process::exit(0);
+        });
+    } else {
+        node::exit_on_signal(pid);
+    }
     let total = conf
         .get("sim_disk_capacity")
         .and_then(format::parse_size)
@@ -46,6 +72,7 @@ pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
             .and_then(format::parse_size)
             .unwrap_or(6664717107),
         disk_total: total,
+        shutting_down: false,
         disk_other_used: conf
             .get("sim_disk_other_used")
             .and_then(format::parse_size)
@@ -59,11 +86,17 @@ pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
         let Ok((mut s, _)) = hb.accept().await else {
             continue;
         };
-        let report = report.clone();
+        let mut report = report.clone();
+        let (flag, reported) = (shutting_down.clone(), reported.clone());
         tokio::spawn(async move {
             match rpc::read_request(&mut s).await {
                 Some(Request::Heartbeat) => {
-                    rpc::write_response(&mut s, &Response::Be { report }).await
+                    report.shutting_down = flag.load(Ordering::SeqCst);
+                    let down = report.shutting_down;
+                    rpc::write_response(&mut s, &Response::Be { report }).await;
+                    if down {
+                        reported.notify_one();
+                    }
                 }
                 Some(Request::Exit) => {
                     rpc::write_response(&mut s, &Response::Ok).await;

@@ -99,7 +99,7 @@ pub async fn run(fe: Arc<FeNode>) {
                 })
                 .collect::<Vec<_>>()
         };
-        let timeout = Duration::from_millis(interval.clamp(200, 2000));
+        let timeout = Duration::from_millis((interval * 5).clamp(1000, 5000));
         let mut set = JoinSet::new();
         for (k, a, f) in targets {
             set.spawn(probe(k, a, f, timeout));

@@ -488,15 +488,22 @@ fn is_sim_process(pid: i32) -> bool {
 }
 
 /// Stop every simulator process of the playground (spares started later
-/// included), by pid file: SIGTERM, then SIGKILL. Idempotent.
+/// included), by pid file: SIGKILL for BEs (stop_be.sh's default), SIGTERM
+/// for FEs (SIGKILL if still there after 5 s). Idempotent.
 pub fn down(dir: &Path) -> anyhow::Result<()> {
     let Ok(c) = load(dir) else {
         return Ok(());
     };
     let pids: Vec<(PathBuf, i32)> = running_pids(&c).collect();
-    for (_, pid) in &pids {
+    for (file, pid) in &pids {
+        // like stop_be.sh / stop_fe.sh: SIGKILL for BEs, SIGTERM for FEs
+        let sig = if file.ends_with("be.pid") {
+            libc::SIGKILL
+        } else {
+            libc::SIGTERM
+        };
         // SAFETY: plain kill(2) on a pid read from our own pid file.
-        unsafe { libc::kill(*pid, libc::SIGTERM) };
+        unsafe { libc::kill(*pid, sig) };
     }
     for (file, pid) in &pids {
         if wait_until(Duration::from_secs(5), || !is_sim_process(*pid)).is_err() {

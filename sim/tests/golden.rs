@@ -22,6 +22,7 @@ fn report(v: SrVersion) -> BeReport {
         mem_limit: 6664717107,
         disk_total: 195_722_000_000, // 182.280 GB
         disk_other_used: 32_212_254_720,
+        shutting_down: false,
     }
 }
 

@@ -121,3 +121,26 @@ fn backend_restart_goes_disconnected_then_ok() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Backend running as process"));
 }
+
+#[test]
+fn graceful_be_stop_reports_shutdown() {
+    let sim = Sim::up(NET, 1, 1, 0, 0, SrVersion::Latest);
+    let be = sim.be_addr("be1");
+    // stop_be.sh -g sends SIGTERM and waits for the exit
+    script(&sim, "be1", "be/bin/stop_be.sh", &["-g"]);
+    let r = sim.backend(&be).unwrap();
+    assert_eq!(
+        (get(&r, "Alive"), get(&r, "StatusCode")),
+        ("false".into(), "SHUTDOWN".into())
+    );
+    let hb = get(&r, "LastHeartbeat");
+    // later failed heartbeats keep SHUTDOWN
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let r = sim.backend(&be).unwrap();
+    assert_eq!(get(&r, "StatusCode"), "SHUTDOWN");
+    assert_eq!(get(&r, "LastHeartbeat"), hb);
+    script(&sim, "be1", "be/bin/start_be.sh", &["--daemon"]);
+    poll("BE back", || {
+        get(&sim.backend(&be).unwrap(), "StatusCode") == "OK"
+    });
+}

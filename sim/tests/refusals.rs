@@ -26,6 +26,7 @@ fn cluster(v: SrVersion, bes: usize) -> (Cluster, Session) {
                 mem_limit: 1 << 30,
                 disk_total: 100 << 30,
                 disk_other_used: 20 << 30,
+                shutting_down: false,
             }),
             NOW,
         );
