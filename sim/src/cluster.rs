@@ -39,6 +39,10 @@ pub struct Cluster {
     pub global_vars: BTreeMap<String, String>,
     /// Empty: root logs in without a password.
     pub root_password: String,
+    /// Leader term: raised by every election or hand-over; an FE that
+    /// believes it leads steps down when it hears from a higher term.
+    #[serde(default)]
+    pub epoch: u64,
     /// Fault: heartbeats to these `host:port` addresses fail.
     #[serde(default)]
     pub heartbeat_faults: BTreeSet<String>,
@@ -92,6 +96,7 @@ impl Cluster {
             global_vars: BTreeMap::new(),
             root_password: String::new(),
             heartbeat_faults: BTreeSet::new(),
+            epoch: 1,
         }
     }
 

@@ -36,8 +36,29 @@ pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub enum Mode {
     Leader(Box<Cluster>),
-    Follower { leader: String, cluster_id: u32 },
+    Follower(FollowerState),
     Joining { helper: String },
+}
+
+/// A non-leader FE (follower or observer).
+pub struct FollowerState {
+    pub leader: String,
+    pub cluster_id: u32,
+    /// The metadata as last replicated by the leader's heartbeat.
+    pub replica: Option<Box<Cluster>>,
+    /// When the leader was last heard from (ms).
+    pub last_contact: i64,
+}
+
+impl FollowerState {
+    pub fn new(leader: String, cluster_id: u32, replica: Option<Box<Cluster>>) -> Self {
+        FollowerState {
+            leader,
+            cluster_id,
+            replica,
+            last_contact: format::now_ms(),
+        }
+    }
 }
 
 pub struct FeNode {
@@ -74,7 +95,11 @@ pub async fn run(opts: FeOptions) -> anyhow::Result<()> {
     let now = format::now_ms();
     let mode = match persist::load(&meta_dir)? {
         Some(Persisted::Leader { cluster }) => Mode::Leader(cluster),
-        Some(Persisted::Follower { leader, cluster_id }) => Mode::Follower { leader, cluster_id },
+        Some(Persisted::Follower {
+            leader,
+            cluster_id,
+            replica,
+        }) => Mode::Follower(FollowerState::new(leader, cluster_id, replica)),
         None => match &opts.helper {
             Some(h) => {
                 if *h == me.addr() {
@@ -156,9 +181,10 @@ impl FeNode {
     pub fn persist(&self, mode: &Mode) {
         let p = match mode {
             Mode::Leader(c) => Persisted::Leader { cluster: c.clone() },
-            Mode::Follower { leader, cluster_id } => Persisted::Follower {
-                leader: leader.clone(),
-                cluster_id: *cluster_id,
+            Mode::Follower(f) => Persisted::Follower {
+                leader: f.leader.clone(),
+                cluster_id: f.cluster_id,
+                replica: f.replica.clone(),
             },
             Mode::Joining { .. } => return,
         };
@@ -175,7 +201,7 @@ impl FeNode {
     fn leader_addr(&self) -> Result<Option<String>, String> {
         match &*self.mode.lock().unwrap() {
             Mode::Leader(_) => Ok(None),
-            Mode::Follower { leader, .. } => Ok(Some(leader.clone())),
+            Mode::Follower(f) => Ok(Some(f.leader.clone())),
             Mode::Joining { .. } => {
                 Err("this FE has not joined the cluster yet (waiting for the helper)".into())
             }
@@ -212,17 +238,41 @@ impl FeNode {
     }
 
     async fn run_local(&self, session: &mut Session, sql: &str) -> Executed {
-        let mut ex = {
+        let (mut ex, replicate) = {
             let mut m = self.mode.lock().unwrap();
             let Mode::Leader(c) = &mut *m else {
                 return failed("leadership moved; retry".into());
             };
             let ex = exec::execute(c, session, sql, format::now_ms());
+            let mut replicate = None;
             if ex.changed {
+                let me = self.me.addr();
+                let peers: Vec<String> = c
+                    .frontends
+                    .iter()
+                    .map(|f| f.addr())
+                    .filter(|a| *a != me && !c.heartbeat_faults.contains(a))
+                    .collect();
+                let req = Request::FeHeartbeat {
+                    leader: me,
+                    cluster: c.clone(),
+                };
+                replicate = Some((peers, req));
                 self.persist(&m);
             }
-            ex
+            (ex, replicate)
         };
+        // like a BDB commit: the change reaches the other FEs before the
+        // statement returns (best effort; dead FEs catch up by heartbeat)
+        if let Some((peers, req)) = replicate {
+            let req = std::sync::Arc::new(req);
+            let mut set = tokio::task::JoinSet::new();
+            for p in peers {
+                let req = req.clone();
+                set.spawn(async move { rpc::call(&p, &req, Duration::from_secs(1)).await });
+            }
+            while set.join_next().await.is_some() {}
+        }
         for e in ex.effects.clone() {
             if let Err(msg) = self.apply_effect(&e).await {
                 ex.outcome = Outcome::Err(SqlError::new(msg));
@@ -268,17 +318,16 @@ impl FeNode {
                     f.last_heartbeat = format::now_ms();
                 }
             }
+            c.epoch += 1;
             c.bump_journal();
             c
         };
         let cluster_id = cluster.cluster_id;
+        let replica = cluster.clone();
         match rpc::call(addr, &Request::BecomeLeader { cluster }, RPC_TIMEOUT).await {
             Ok(Response::Ok) => {
                 let mut m = self.mode.lock().unwrap();
-                *m = Mode::Follower {
-                    leader: addr.into(),
-                    cluster_id,
-                };
+                *m = Mode::Follower(FollowerState::new(addr.into(), cluster_id, Some(replica)));
                 self.persist(&m);
                 Ok(())
             }
@@ -289,9 +338,9 @@ impl FeNode {
     }
 
     pub fn report(&self) -> Option<FeReport> {
-        let cluster_id = match &*self.mode.lock().unwrap() {
-            Mode::Leader(c) => c.cluster_id,
-            Mode::Follower { cluster_id, .. } => *cluster_id,
+        let (cluster_id, is_leader) = match &*self.mode.lock().unwrap() {
+            Mode::Leader(c) => (c.cluster_id, true),
+            Mode::Follower(f) => (f.cluster_id, false),
             Mode::Joining { .. } => return None,
         };
         Some(FeReport {
@@ -301,6 +350,7 @@ impl FeNode {
             version: self.version.full().into(),
             start_time_ms: self.start_ms,
             cluster_id,
+            is_leader,
         })
     }
 
@@ -315,6 +365,59 @@ impl FeNode {
             Request::Exit => {
                 node::die_soon();
                 Response::Ok
+            }
+            Request::FeHeartbeat { leader, cluster } => {
+                if let Some(r) = self.report().filter(|r| r.cluster_id != cluster.cluster_id) {
+                    // another cluster's leader: answer so it sees the mismatch
+                    return Response::Fe { report: r };
+                }
+                let mut m = self.mode.lock().unwrap();
+                let now = format::now_ms();
+                match &mut *m {
+                    Mode::Joining { .. } => {
+                        return Response::Err {
+                            msg: "not joined yet".into(),
+                        }
+                    }
+                    Mode::Leader(c) => {
+                        if cluster.epoch <= c.epoch {
+                            return Response::Err {
+                                msg: format!("{} is the leader (term {})", self.me.addr(), c.epoch),
+                            };
+                        }
+                        eprintln!("{leader} leads a newer term; stepping down");
+                        let id = cluster.cluster_id;
+                        *m = Mode::Follower(FollowerState::new(leader, id, Some(cluster)));
+                        self.persist(&m);
+                    }
+                    Mode::Follower(f) => {
+                        let known = f.replica.as_ref().map(|r| r.epoch).unwrap_or(0);
+                        if cluster.epoch < known {
+                            return Response::Err {
+                                msg: format!(
+                                    "stale leader {leader} (term {} < {known})",
+                                    cluster.epoch
+                                ),
+                            };
+                        }
+                        let changed = f.leader != leader
+                            || f.replica.as_ref().map(|r| r.journal_id) != Some(cluster.journal_id);
+                        f.leader = leader;
+                        f.cluster_id = cluster.cluster_id;
+                        f.replica = Some(cluster);
+                        f.last_contact = now;
+                        if changed {
+                            self.persist(&m);
+                        }
+                    }
+                }
+                drop(m);
+                match self.report() {
+                    Some(report) => Response::Fe { report },
+                    None => Response::Err {
+                        msg: "not joined yet".into(),
+                    },
+                }
             }
             Request::BecomeLeader { cluster } => {
                 let mut m = self.mode.lock().unwrap();
@@ -342,7 +445,7 @@ impl FeNode {
                                 Err(msg) => Response::Err { msg },
                             };
                         }
-                        Mode::Follower { leader, .. } => leader.clone(),
+                        Mode::Follower(f) => f.leader.clone(),
                         Mode::Joining { .. } => {
                             return Response::Err {
                                 msg: "the helper has not joined a cluster yet".into(),
@@ -401,7 +504,7 @@ impl FeNode {
                         role.name()
                     );
                     let mut m = self.mode.lock().unwrap();
-                    *m = Mode::Follower { leader, cluster_id };
+                    *m = Mode::Follower(FollowerState::new(leader, cluster_id, None));
                     self.persist(&m);
                     return;
                 }

@@ -32,6 +32,9 @@ pub struct FeReport {
     pub start_time_ms: i64,
     /// The cluster the FE belongs to (0: not joined yet).
     pub cluster_id: u32,
+    /// The FE believes it is the leader.
+    #[serde(default)]
+    pub is_leader: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

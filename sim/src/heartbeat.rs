@@ -24,7 +24,13 @@ enum Probe {
     Broker(Result<(), String>),
 }
 
-async fn probe(kind: Kind, addr: String, faulted: bool, timeout: Duration) -> (String, Probe) {
+async fn probe(
+    kind: Kind,
+    addr: String,
+    faulted: bool,
+    timeout: Duration,
+    fe_req: Arc<Request>,
+) -> (String, Probe) {
     const FAULT: &str = "heartbeat failed: injected fault (ADMIN SIM HEARTBEAT FAIL)";
     let p = match kind {
         Kind::Be => Probe::Be(if faulted {
@@ -39,7 +45,7 @@ async fn probe(kind: Kind, addr: String, faulted: bool, timeout: Duration) -> (S
         Kind::Fe => Probe::Fe(if faulted {
             Err(FAULT.to_string())
         } else {
-            match rpc::call(&addr, &Request::Heartbeat, timeout).await {
+            match rpc::call(&addr, &fe_req, timeout).await {
                 Ok(Response::Fe { report }) => Ok(report),
                 Ok(Response::Err { msg }) => Err(msg),
                 Ok(_) => Err("unexpected heartbeat answer".into()),
@@ -65,15 +71,30 @@ pub async fn run(fe: Arc<FeNode>) {
     let mut last_digest = String::new();
     let mut last_save = 0i64;
     loop {
-        let interval = match &*fe.mode.lock().unwrap() {
-            Mode::Leader(c) => c.config_u64("sim_heartbeat_interval_ms").max(20),
-            _ => 1000,
+        let (interval, leader) = match &*fe.mode.lock().unwrap() {
+            Mode::Leader(c) => (c.config_u64("sim_heartbeat_interval_ms").max(20), true),
+            Mode::Follower(f) => (
+                f.replica
+                    .as_ref()
+                    .map(|c| c.config_u64("sim_heartbeat_interval_ms").max(20))
+                    .unwrap_or(1000),
+                false,
+            ),
+            Mode::Joining { .. } => (1000, false),
         };
         tokio::time::sleep(Duration::from_millis(interval)).await;
-        let targets = {
+        if !leader {
+            crate::election::maybe_elect(&fe).await;
+            continue;
+        }
+        let (targets, fe_req) = {
             let m = fe.mode.lock().unwrap();
             let Mode::Leader(c) = &*m else { continue };
             let me = fe.me.addr();
+            let fe_req = Arc::new(Request::FeHeartbeat {
+                leader: me.clone(),
+                cluster: c.clone(),
+            });
             let mut t: Vec<(Kind, String)> = Vec::new();
             t.extend(
                 c.backends
@@ -92,17 +113,19 @@ pub async fn run(fe: Arc<FeNode>) {
                     .iter()
                     .map(|b| (Kind::Broker, format!("{}:{}", b.host, b.port))),
             );
-            t.into_iter()
+            let t = t
+                .into_iter()
                 .map(|(k, a)| {
                     let f = c.heartbeat_faults.contains(&a);
                     (k, a, f)
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            (t, fe_req)
         };
         let timeout = Duration::from_millis((interval * 5).clamp(1000, 5000));
         let mut set = JoinSet::new();
         for (k, a, f) in targets {
-            set.spawn(probe(k, a, f, timeout));
+            set.spawn(probe(k, a, f, timeout, fe_req.clone()));
         }
         let mut results = Vec::new();
         while let Some(r) = set.join_next().await {

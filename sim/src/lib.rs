@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cluster;
 pub mod conf;
+pub mod election;
 pub mod error;
 pub mod exec;
 pub mod faults;

@@ -12,8 +12,16 @@ use crate::cluster::Cluster;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Persisted {
-    Leader { cluster: Box<Cluster> },
-    Follower { leader: String, cluster_id: u32 },
+    Leader {
+        cluster: Box<Cluster>,
+    },
+    Follower {
+        leader: String,
+        cluster_id: u32,
+        /// The metadata as last replicated from the leader.
+        #[serde(default)]
+        replica: Option<Box<Cluster>>,
+    },
 }
 
 pub fn state_file(meta_dir: &Path) -> PathBuf {

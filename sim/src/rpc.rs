@@ -17,6 +17,11 @@ use crate::frontend::{FeReport, FeRole};
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     Heartbeat,
+    /// The leader's heartbeat to another FE, replicating the metadata.
+    FeHeartbeat {
+        leader: String,
+        cluster: Box<Cluster>,
+    },
     /// Exit at once (the kill fault).
     Exit,
     /// A new FE (`--helper`) asks to join.

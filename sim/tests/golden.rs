@@ -58,6 +58,7 @@ fn fixed_cluster(v: SrVersion) -> (Cluster, Session) {
         version: v.full().into(),
         start_time_ms: NOW - 600_000,
         cluster_id: c.cluster_id,
+        is_leader: false,
     };
     c.apply_fe_heartbeat("127.0.1.3:9010", Ok(fe), NOW);
     c.add_compute_nodes(&["127.0.1.20:9050".into()]).unwrap();
