@@ -28,7 +28,16 @@ pub fn state_file(meta_dir: &Path) -> PathBuf {
     meta_dir.join("srsim.json")
 }
 
+/// Read the state file; temporary files of a write interrupted by a kill
+/// are removed (the state file itself is always whole).
 pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {
+    if let Ok(entries) = std::fs::read_dir(meta_dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("srsim.tmp.") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     let p = state_file(meta_dir);
     match std::fs::read_to_string(&p) {
         Ok(s) => Ok(Some(
