@@ -67,8 +67,10 @@ pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
         cpu_cores: std::thread::available_parallelism()
             .map(|n| n.get() as u32)
             .unwrap_or(1),
+        // an absolute mem_limit ("100G") is reported as is
         mem_limit: conf
             .get("sim_mem_limit")
+            .or(conf.get("mem_limit"))
             .and_then(format::parse_size)
             .unwrap_or(6664717107),
         disk_total: total,

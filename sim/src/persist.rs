@@ -69,3 +69,25 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::SrVersion;
+
+    #[test]
+    fn round_trip_and_stale_temp_files() {
+        let dir = std::env::temp_dir().join(format!("srsim-persist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("srsim.tmp.1"), "torn").unwrap();
+        assert_eq!(load(&dir).unwrap(), None);
+        assert!(!dir.join("srsim.tmp.1").exists());
+        let c = Cluster::new(SrVersion::V3_3, "127.0.0.1", 9010, 1);
+        let st = Persisted::Leader {
+            cluster: Box::new(c),
+        };
+        save(&dir, &st).unwrap();
+        assert_eq!(load(&dir).unwrap(), Some(st));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
