@@ -693,4 +693,56 @@ mod tests {
             e.msg
         );
     }
+
+    #[test]
+    fn random_input_never_panics() {
+        let words = [
+            "SELECT",
+            "SHOW",
+            "ALTER",
+            "SYSTEM",
+            "ADD",
+            "DROP",
+            "BACKEND",
+            "'a:1'",
+            "(",
+            ")",
+            ",",
+            "@@x",
+            "=",
+            "CREATE",
+            "TABLE",
+            "PROPERTIES",
+            "BUCKETS",
+            "3",
+            "\"",
+            "'",
+            "`",
+            ";",
+            "ADMIN",
+            "SIM",
+            "--",
+            "/*",
+            "SET",
+            "LIKE",
+            "FROM",
+            "AS",
+            "LIMIT",
+            "-",
+            "@",
+            "\u{e9}",
+        ];
+        let mut x: u64 = 0x2545F4914F6CDD1D;
+        for _ in 0..5000 {
+            let mut q = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for i in 0..(x % 9) {
+                q.push_str(words[((x >> (i * 5)) % words.len() as u64) as usize]);
+                q.push(' ');
+            }
+            let _ = parse(&q);
+        }
+    }
 }

@@ -25,7 +25,8 @@ pub struct Sim {
 pub fn fast_options(subnet_base: u8) -> UpOptions {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     UpOptions {
-        subnet: format!("127.0.{}", subnet_base + n),
+        // the pid keeps concurrent runs of the suite apart
+        subnet: format!("127.{}.{}", 100 + std::process::id() % 150, subnet_base + n),
         first_octet: 10,
         heartbeat_interval_ms: 100,
         migration_interval_ms: 100,
