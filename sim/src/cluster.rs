@@ -421,6 +421,16 @@ impl Cluster {
 
     pub fn add_frontend(&mut self, role: FeRole, addr: &str, now: i64) -> SqlResult<()> {
         let (h, p) = parse_host_port(addr)?;
+        if h.parse::<std::net::IpAddr>().is_err() {
+            use std::net::ToSocketAddrs;
+            if (h.as_str(), p)
+                .to_socket_addrs()
+                .map(|mut a| a.next().is_none())
+                .unwrap_or(true)
+            {
+                return Err(SqlError::new(format!("unknown fqdn host: {h}")));
+            }
+        }
         if self.frontends.iter().any(|f| f.host == h) {
             return Err(SqlError::new(format!(
                 "FE with the same host: {h} already exists"

@@ -249,6 +249,7 @@ fn run(
                 AlterSystem::AddBrokers(n, l) => c.add_brokers(&n, &l),
                 AlterSystem::DropBrokers(n, l) => c.drop_brokers(&n, Some(&l)),
                 AlterSystem::DropAllBrokers(n) => c.drop_brokers(&n, None),
+                AlterSystem::CreateImage => Ok(()),
             }?;
             ok()
         }

@@ -50,19 +50,22 @@ pub fn spawn_http(l: TcpListener, body: &'static str) {
     });
 }
 
-/// Remove the pid file and exit on SIGTERM / SIGINT.
+/// Remove the pid file and exit on SIGTERM / SIGINT / SIGUSR1.
 pub fn exit_on_signal(pid_file: PathBuf) {
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
+        let (Ok(mut term), Ok(mut int), Ok(mut usr1)) = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
+            signal(SignalKind::user_defined1()),
         ) else {
             return;
         };
+        // SIGUSR1: stop_fe.sh --graceful
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
+            _ = usr1.recv() => {}
         }
         let _ = std::fs::remove_file(&pid_file);
         std::process::exit(0);

@@ -49,8 +49,8 @@ fn metadata_survives_restart_and_kill() {
         serde_json::from_str(&std::fs::read_to_string(meta.join("srsim.json")).unwrap()).unwrap();
     assert_eq!(state["mode"], "leader");
 
-    // graceful stop removes the pid file; start again
-    script(&sim, "fe1", "fe/bin/stop_fe.sh", &[]);
+    // graceful stop (SIGUSR1) removes the pid file; start again
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &["--graceful"]);
     assert!(!sim.host("fe1").root.join("fe/bin/fe.pid").exists());
     assert!(sim.sql("SELECT 1").is_err());
     script(&sim, "fe1", "fe/bin/start_fe.sh", &["--daemon"]);

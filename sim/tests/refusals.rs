@@ -245,6 +245,16 @@ fn frontend_refusals() {
         .1,
         "frontend does not exist[127.0.1.9:9010]"
     );
+    assert_eq!(
+        err(
+            &mut c,
+            &mut s,
+            "ALTER SYSTEM ADD FOLLOWER 'no-such-host.invalid:9010'"
+        )
+        .1,
+        "unknown fqdn host: no-such-host.invalid"
+    );
+    ok(&mut c, &mut s, "ALTER SYSTEM CREATE IMAGE");
     ok(
         &mut c,
         &mut s,

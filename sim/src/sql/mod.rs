@@ -50,6 +50,8 @@ pub enum AlterSystem {
     AddBrokers(String, Vec<String>),
     DropBrokers(String, Vec<String>),
     DropAllBrokers(String),
+    /// `ALTER SYSTEM CREATE IMAGE`: accepted, nothing to do.
+    CreateImage,
 }
 
 /// Fault injection: `ADMIN SIM ...` (see README.md).

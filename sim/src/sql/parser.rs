@@ -470,6 +470,8 @@ impl P<'_> {
                 let name = self.ident()?;
                 return Ok(AlterSystem::DropBrokers(name, self.string_list()?));
             }
+        } else if self.kws(&["CREATE", "IMAGE"]) {
+            return Ok(AlterSystem::CreateImage);
         } else if self.kws(&["DECOMMISSION", "BACKEND"]) {
             return Ok(AlterSystem::Decommission(self.string_list()?));
         }
