@@ -16,11 +16,12 @@ use crate::node;
 use crate::rpc::{self, Request, Response};
 use crate::version::SrVersion;
 
-pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
+/// `pid_name`: `be` (bin/be.pid) or `cn` (bin/cn.pid, a compute node).
+pub async fn run(conf_path: &Path, host: Option<&str>, pid_name: &str) -> anyhow::Result<()> {
     let conf = Conf::load(conf_path)?;
     let host = conf.bind_host(host);
     let hb_port = conf.port("heartbeat_service_port", 9050)?;
-    let be_port = conf.port("be_port", 9060)?;
+    let be_port = conf.port("be_port", conf.port("thrift_port", 9060)?)?;
     let http_port = conf.port("be_http_port", conf.port("webserver_port", 8040)?)?;
     let brpc_port = conf.port("brpc_port", 8060)?;
     let version = SrVersion::parse(conf.get("sim_version").unwrap_or("3.3"))?;
@@ -31,7 +32,7 @@ pub async fn run(conf_path: &Path, host: Option<&str>) -> anyhow::Result<()> {
         "{\"status\":\"OK\",\"msg\":\"OK\"}",
     );
     node::spawn_stub(node::bind(&host, brpc_port, "brpc_port").await?);
-    let pid = node::write_pid_file(&conf.home, "be")?;
+    let pid = node::write_pid_file(&conf.home, pid_name)?;
     let shutting_down = Arc::new(AtomicBool::new(false));
     let reported = Arc::new(Notify::new());
     if version >= SrVersion::V3_3 {

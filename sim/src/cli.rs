@@ -32,6 +32,15 @@ pub enum Cmd {
         #[arg(long)]
         daemon: bool,
     },
+    /// Run a compute node: like `be`, with <home>/bin/cn.pid (cn.conf).
+    Cn {
+        #[arg(long)]
+        conf: PathBuf,
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        daemon: bool,
+    },
     /// Run an FE: leader of a new cluster, or joins through --helper.
     Fe {
         #[arg(long)]
@@ -105,7 +114,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     match cli.cmd {
-        Cmd::Be { conf, host, .. } => rt.block_on(crate::be_node::run(&conf, host.as_deref())),
+        Cmd::Be { conf, host, .. } => {
+            rt.block_on(crate::be_node::run(&conf, host.as_deref(), "be"))
+        }
+        Cmd::Cn { conf, host, .. } => {
+            rt.block_on(crate::be_node::run(&conf, host.as_deref(), "cn"))
+        }
         Cmd::Fe {
             conf, helper, host, ..
         } => rt.block_on(crate::fe_node::run(crate::fe_node::FeOptions {

@@ -147,3 +147,35 @@ fn fill_disk() {
     sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND '{be1}'"))
         .unwrap();
 }
+
+#[test]
+fn compute_node_process() {
+    let sim = Sim::up(NET, 1, 0, 0, 0, SrVersion::V3_3);
+    let home = sim.dir.path().join("cn1");
+    std::fs::create_dir_all(home.join("conf")).unwrap();
+    let addr = format!(
+        "{}.200",
+        sim.host("fe1").address.rsplit_once('.').unwrap().0
+    );
+    std::fs::write(
+        home.join("conf/cn.conf"),
+        format!("thrift_port = 9060\nbe_http_port = 8040\nheartbeat_service_port = 9050\nbrpc_port = 8060\npriority_networks = {addr}/32\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(srsim())
+        .args(["cn", "--conf"])
+        .arg(home.join("conf/cn.conf"))
+        .spawn()
+        .unwrap();
+    poll("cn.pid", || home.join("bin/cn.pid").exists());
+    sim.sql(&format!("ALTER SYSTEM ADD COMPUTE NODE '{addr}:9050'"))
+        .unwrap();
+    poll("CN alive", || {
+        let rs = sim.sql("SHOW COMPUTE NODES").unwrap();
+        row_by(&rs, "IP", "HeartbeatPort", &format!("{addr}:9050"))
+            .map(|r| get(&r, "Alive") == "true")
+            == Some(true)
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
