@@ -105,7 +105,10 @@ pub fn run_cli(args: Vec<String>) -> anyhow::Result<()> {
             std::process::exit(0)
         }
     })?;
-    run(cli)
+    // own thread: callable from inside an async runtime (srplay's main)
+    std::thread::spawn(move || run(cli))
+        .join()
+        .map_err(|_| anyhow::anyhow!("srsim panicked"))?
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {

@@ -193,3 +193,42 @@ fn host_tree_files() {
         );
     }
 }
+
+#[tokio::test]
+async fn run_cli_is_callable_from_an_async_runtime() {
+    // as `srplay srsim ...` does from srplay's own runtime
+    let dir = tempfile::tempdir().unwrap();
+    let c = playground::up_with(
+        dir.path(),
+        1,
+        0,
+        0,
+        0,
+        SrVersion::V3_3,
+        &[srsim()],
+        &fast_options(NET),
+    )
+    .unwrap();
+    starrocks_sim::run_cli(vec![
+        "srsim".into(),
+        "sql".into(),
+        "--fe".into(),
+        c.leader_edit_log.clone(),
+        "CREATE DATABASE from_cli".into(),
+    ])
+    .unwrap();
+    assert!(playground::sql(&c.leader_edit_log, "SHOW DATABASES")
+        .unwrap()
+        .rows
+        .iter()
+        .any(|r| r[0].as_deref() == Some("from_cli")));
+    starrocks_sim::run_cli(vec![
+        "srsim".into(),
+        "playground".into(),
+        "down".into(),
+        dir.path().display().to_string(),
+    ])
+    .unwrap();
+    let e = starrocks_sim::run_cli(vec!["srsim".into(), "bogus".into()]).unwrap_err();
+    assert!(e.to_string().contains("invalid arguments"));
+}
