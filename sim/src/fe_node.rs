@@ -93,6 +93,7 @@ pub async fn run(opts: FeOptions) -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| conf.home.join("meta"));
     let now = format::now_ms();
+    persist::claim_meta_dir(&meta_dir, &me.addr())?;
     let mode = match persist::load(&meta_dir)? {
         Some(Persisted::Leader { cluster }) => Mode::Leader(cluster),
         Some(Persisted::Follower {

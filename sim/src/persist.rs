@@ -28,6 +28,23 @@ pub fn state_file(meta_dir: &Path) -> PathBuf {
     meta_dir.join("srsim.json")
 }
 
+/// A meta dir belongs to one FE (`<meta_dir>/srsim.node` holds its
+/// `host:edit_log_port`). A meta dir copied from another FE is refused, as
+/// StarRocks refuses stale metadata (FACTS.md §8.5: wipe `fe/meta`).
+pub fn claim_meta_dir(meta_dir: &Path, me: &str) -> anyhow::Result<()> {
+    let p = meta_dir.join("srsim.node");
+    match std::fs::read_to_string(&p) {
+        Ok(owner) if owner.trim() == me => Ok(()),
+        Ok(owner) => anyhow::bail!(
+            "{} holds the metadata of the FE at {}, not of this FE ({me}); \
+             empty the meta dir before starting a new FE with --helper",
+            meta_dir.display(),
+            owner.trim()
+        ),
+        Err(_) => write_atomic(&p, me.as_bytes()),
+    }
+}
+
 /// Read the state file; temporary files of a write interrupted by a kill
 /// are removed (the state file itself is always whole).
 pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {

@@ -130,3 +130,30 @@ fn started_without_helper_has_another_cluster_id() {
         ("false".into(), "false".into())
     );
 }
+
+#[test]
+fn a_copied_meta_dir_is_refused() {
+    let sim = Sim::up(NET, 1, 0, 0, 1, SrVersion::V3_3);
+    let fe2 = sim.fe_addr("fe2");
+    sim.sql(&format!("ALTER SYSTEM ADD FOLLOWER \"{fe2}\""))
+        .unwrap();
+    // copy fe1's meta into fe2's tree, as a careless `cp -r fe/` would
+    let (src, dst) = (
+        sim.host("fe1").root.join("fe/meta"),
+        sim.host("fe2").root.join("fe/meta"),
+    );
+    for f in ["srsim.json", "srsim.node"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    let out = start_fe(&sim, "fe2", &["--helper", &sim.fe_addr("fe1"), "--daemon"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds the metadata of the FE at"), "{err}");
+    // wiped, it joins
+    std::fs::remove_dir_all(&dst).unwrap();
+    let out = start_fe(&sim, "fe2", &["--helper", &sim.fe_addr("fe1"), "--daemon"]);
+    assert!(out.status.success(), "{out:?}");
+    poll("fe2 alive", || {
+        get(&sim.frontend(&fe2).unwrap(), "Alive") == "true"
+    });
+}
