@@ -9,7 +9,9 @@
 //! * With metadata it resumes its role (the helper is only used once).
 //!
 //! The leader heartbeats every node by TCP on its heartbeat /
-//! edit_log / broker port and runs the tablet scheduler (`heartbeat.rs`).
+//! edit_log / broker port and runs the tablet scheduler (`heartbeat.rs`);
+//! its heartbeats to FEs replicate the metadata, which lets a follower take
+//! over when the leader is lost (`election.rs`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
