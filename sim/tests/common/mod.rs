@@ -134,6 +134,7 @@ pub fn mariadb(host: &str, port: u16, args: &[&str]) -> Output {
             "-u",
             "root",
             "--connect-timeout=10",
+            "--skip-ssl",
         ])
         .args(args)
         .output()
