@@ -85,6 +85,15 @@ pub enum PlaygroundCmd {
         spare_fe: usize,
         #[arg(long, default_value = "3.3")]
         version: String,
+        /// Loopback /24 for the hosts' addresses.
+        #[arg(long, default_value = "127.0.1")]
+        subnet: String,
+        /// Leader heartbeat interval (ms).
+        #[arg(long, default_value_t = 300)]
+        heartbeat_interval_ms: u64,
+        /// Tablets moved per decommissioned BE per round.
+        #[arg(long, default_value_t = 4)]
+        migration_tablets_per_round: u64,
     },
     Status {
         dir: PathBuf,
@@ -141,11 +150,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     spare_be,
                     spare_fe,
                     version,
+                    subnet,
+                    heartbeat_interval_ms,
+                    migration_tablets_per_round,
                 } => {
-                    let exe = std::env::current_exe()?;
-                    let argv = vec![exe.display().to_string()];
+                    let argv = self_argv()?;
                     let v = crate::version::SrVersion::parse(&version)?;
-                    let c = crate::playground::up(&dir, fe, be, spare_be, spare_fe, v, &argv)?;
+                    let opts = crate::playground::UpOptions {
+                        subnet,
+                        heartbeat_interval_ms,
+                        migration_tablets_per_round,
+                        ..Default::default()
+                    };
+                    let c = crate::playground::up_with(
+                        &dir, fe, be, spare_be, spare_fe, v, &argv, &opts,
+                    )?;
                     println!("{}", c.summary());
                     Ok(())
                 }
@@ -157,6 +176,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// How the generated scripts run this simulator: `[exe]` for the `srsim`
+/// binary, `[exe, "srsim"]` when embedded (`srplay srsim ...`).
+pub fn self_argv() -> anyhow::Result<Vec<String>> {
+    let exe = std::env::current_exe()?;
+    let standalone = exe
+        .file_stem()
+        .map(|s| s.to_string_lossy().starts_with("srsim"))
+        .unwrap_or(false);
+    let mut v = vec![exe.display().to_string()];
+    if !standalone {
+        v.push("srsim".into());
+    }
+    Ok(v)
 }
 
 async fn sql(fe: &str, statement: &str) -> anyhow::Result<()> {

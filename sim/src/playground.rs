@@ -68,6 +68,9 @@ impl Cluster {
     }
 }
 
+/// A running playground (alias: not the FE's `cluster::Cluster` metadata).
+pub type Playground = Cluster;
+
 /// Knobs for `up_with`; `up` uses the defaults.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
