@@ -1,0 +1,5 @@
+fn main() {
+    std::process::exit(starrocks_sim::cli::main_with_args(
+        std::env::args().collect(),
+    ));
+}

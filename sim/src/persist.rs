@@ -1,0 +1,110 @@
+//! The FE's metadata file: `<meta_dir>/srsim.json`, written atomically
+//! (temporary file, fsync, rename) so a killed process never leaves a torn
+//! file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Cluster;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Persisted {
+    Leader {
+        cluster: Box<Cluster>,
+    },
+    Follower {
+        leader: String,
+        cluster_id: u32,
+        /// The metadata as last replicated from the leader.
+        #[serde(default)]
+        replica: Option<Box<Cluster>>,
+    },
+}
+
+pub fn state_file(meta_dir: &Path) -> PathBuf {
+    meta_dir.join("srsim.json")
+}
+
+/// A meta dir belongs to one FE (`<meta_dir>/srsim.node` holds its
+/// `host:edit_log_port`). A meta dir copied from another FE is refused, as
+/// StarRocks refuses stale metadata (FACTS.md §8.5: wipe `fe/meta`).
+pub fn claim_meta_dir(meta_dir: &Path, me: &str) -> anyhow::Result<()> {
+    let p = meta_dir.join("srsim.node");
+    match std::fs::read_to_string(&p) {
+        Ok(owner) if owner.trim() == me => Ok(()),
+        Ok(owner) => anyhow::bail!(
+            "{} holds the metadata of the FE at {}, not of this FE ({me}); \
+             empty the meta dir before starting a new FE with --helper",
+            meta_dir.display(),
+            owner.trim()
+        ),
+        Err(_) => write_atomic(&p, me.as_bytes()),
+    }
+}
+
+/// Read the state file; temporary files of a write interrupted by a kill
+/// are removed (the state file itself is always whole).
+pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {
+    if let Ok(entries) = std::fs::read_dir(meta_dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("srsim.tmp.") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let p = state_file(meta_dir);
+    match std::fs::read_to_string(&p) {
+        Ok(s) => Ok(Some(
+            serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", p.display())),
+    }
+}
+
+pub fn save(meta_dir: &Path, state: &Persisted) -> anyhow::Result<()> {
+    write_atomic(
+        &state_file(meta_dir),
+        serde_json::to_string_pretty(state)?.as_bytes(),
+    )
+}
+
+/// Write `data` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::SrVersion;
+
+    #[test]
+    fn round_trip_and_stale_temp_files() {
+        let dir = std::env::temp_dir().join(format!("srsim-persist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("srsim.tmp.1"), "torn").unwrap();
+        assert_eq!(load(&dir).unwrap(), None);
+        assert!(!dir.join("srsim.tmp.1").exists());
+        let c = Cluster::new(SrVersion::V3_3, "127.0.0.1", 9010, 1);
+        let st = Persisted::Leader {
+            cluster: Box::new(c),
+        };
+        save(&dir, &st).unwrap();
+        assert_eq!(load(&dir).unwrap(), Some(st));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
