@@ -9,3 +9,4 @@ pub mod module;
 pub mod shell;
 pub mod suggest;
 pub mod template;
+pub mod yaml;
