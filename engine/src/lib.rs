@@ -10,3 +10,7 @@ pub mod shell;
 pub mod suggest;
 pub mod template;
 pub mod yaml;
+pub mod playbook;
+pub mod inventory_view;
+pub mod vars;
+pub mod actions;

@@ -1,0 +1,55 @@
+//! `pause`: wait a while, or for the operator (only on a terminal).
+
+use super::ControlCtx;
+use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
+use serde_json::Value;
+use std::io::{BufRead, Write};
+
+pub static SPEC: ModuleSpec = ModuleSpec {
+    options: &[
+        ArgSpec::new("seconds", ArgType::Float, "Seconds to pause"),
+        ArgSpec::new("minutes", ArgType::Float, "Minutes to pause"),
+        ArgSpec::new("prompt", ArgType::Str, "Text shown while waiting for Enter"),
+        ArgSpec::new("echo", ArgType::Bool, "Show what is typed").default("true"),
+    ],
+    mutually_exclusive: &[&["seconds", "minutes"]],
+    ..ModuleSpec::new("pause", "Pause playbook execution")
+};
+
+pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let secs = args
+        .get("seconds")
+        .and_then(Value::as_f64)
+        .or_else(|| args.get("minutes").and_then(Value::as_f64).map(|m| m * 60.0));
+    let started = std::time::SystemTime::now();
+    let start_text = format!("{:?}", started);
+    if let Some(s) = secs {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0))).await;
+        return Ok(Outcome::ok()
+            .with("start", start_text)
+            .with("stop", format!("{:?}", std::time::SystemTime::now()))
+            .with("delta", s as i64)
+            .with("echo", args.get("echo").cloned().unwrap_or(Value::Bool(true)))
+            .with("user_input", ""));
+    }
+    if !ctx.interactive {
+        return Err(ModuleError::failed(
+            "pause needs a terminal to prompt; give `seconds` or `minutes` to pause without one",
+        ));
+    }
+    let prompt = args.get("prompt").and_then(Value::as_str).unwrap_or("Press enter to continue, Ctrl+C to interrupt");
+    let input = tokio::task::spawn_blocking({
+        let prompt = prompt.to_string();
+        move || {
+            let mut out = std::io::stdout();
+            let _ = write!(out, "[pause]\n{prompt}:\n");
+            let _ = out.flush();
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map(|_| line.trim_end_matches('\n').to_string())
+        }
+    })
+    .await
+    .map_err(|e| ModuleError::failed(e.to_string()))?
+    .map_err(|e| ModuleError::failed(format!("pause: cannot read the terminal: {e}")))?;
+    Ok(Outcome::ok().with("start", start_text).with("user_input", input).with("echo", true))
+}
