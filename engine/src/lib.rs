@@ -14,3 +14,5 @@ pub mod playbook;
 pub mod inventory_view;
 pub mod vars;
 pub mod actions;
+pub mod output;
+pub mod executor;

@@ -16,6 +16,6 @@ mod task;
 pub use diagnostic::{Diagnostic, Error};
 pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
 pub use kv::parse_kv;
-pub use load::{Loader, LoaderOptions};
+pub use load::{Loader, LoaderOptions, RoleRequest};
 pub use model::{Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
 pub use tags::TagFilter;

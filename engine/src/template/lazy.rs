@@ -48,6 +48,16 @@ impl LazyVars {
         Arc::new(LazyVars { vars, objects, cache: Mutex::new(HashMap::new()) })
     }
 
+    /// The same variables plus `extra` (which win), e.g. a template's
+    /// `template_path`, a registered result for `until`.
+    pub fn with_extra(&self, extra: &serde_json::Map<String, Value>) -> Arc<Self> {
+        let mut vars = self.vars.clone();
+        for (k, v) in extra {
+            vars.insert(k.clone(), VarValue::literal(v.clone()));
+        }
+        LazyVars::new(vars, self.objects.clone())
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.vars.contains_key(name) || self.objects.contains_key(name) || name == "vars"
     }

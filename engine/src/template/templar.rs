@@ -92,6 +92,12 @@ pub fn render_str(s: &str, vars: &Arc<LazyVars>) -> Result<Value, TemplateError>
     t.render(ctx).map(Value::String).map_err(|e| describe(e, s, vars))
 }
 
+/// Render a whole template file's text (never native: always a string).
+pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateError> {
+    let t = template(src).map_err(|e| describe(e, src, vars))?;
+    t.render(JValue::from_dyn_object(vars.clone())).map_err(|e| describe(e, src, vars))
+}
+
 /// Render every string inside a value.
 pub fn render_value_in(v: &Value, vars: &Arc<LazyVars>) -> Result<Value, TemplateError> {
     Ok(match v {
