@@ -519,6 +519,8 @@ impl Executor {
             result: shown,
             ignored,
             action: task.short_action().to_string(),
+            origin: (status == Status::Failed && task.pos.line > 0).then(|| task.pos.clone()),
+            controller: actions::is_controller_action(task.short_action()),
         });
     }
 

@@ -24,6 +24,7 @@ pub struct PlayRt {
     pub any_errors_fatal: bool,
     pub max_fail_percentage: Option<f64>,
     pub free: bool,
+    pub no_hosts_reported: AtomicBool,
 }
 
 impl PlayRt {
@@ -183,6 +184,7 @@ impl Executor {
                 any_errors_fatal,
                 max_fail_percentage: max_fail,
                 free,
+                no_hosts_reported: AtomicBool::new(false),
             });
             self.run_batch(&prt).await;
             let st = self.state();
@@ -192,7 +194,6 @@ impl Executor {
                 break;
             }
             if remaining == 0 {
-                self.reporter_banner("NO MORE HOSTS LEFT");
                 self.stop_all.store(true, Ordering::SeqCst);
                 break;
             }
@@ -222,7 +223,17 @@ impl Executor {
             if prt.ended() || self.cancel.code().is_some() {
                 break;
             }
-            self.run_items(prt, section, &scope, prt.batch.clone()).await;
+            if prt.free {
+                // `strategy: free`: every host walks the section on its own.
+                let mut set = tokio::task::JoinSet::new();
+                for h in prt.batch.clone() {
+                    let (me, prt, scope, section) = (self.clone(), prt.clone(), scope.clone(), section.clone());
+                    set.spawn(async move { me.run_items(&prt, &section, &scope, vec![h]).await });
+                }
+                while set.join_next().await.is_some() {}
+            } else {
+                self.run_items(prt, section, &scope, prt.batch.clone()).await;
+            }
             self.flush_handlers(prt, &scope).await;
         }
     }

@@ -26,10 +26,25 @@ impl Executor {
         hosts.iter().filter(|h| st.is_active(h)).cloned().collect()
     }
 
+    /// Ansible's "NO MORE HOSTS LEFT": every host of the batch failed
+    /// while tasks remain.
+    fn no_hosts_left(&self, prt: &PlayRt) {
+        if prt.ended() || !self.active(prt, &prt.batch).is_empty() {
+            return;
+        }
+        if !prt.no_hosts_reported.swap(true, Ordering::SeqCst) {
+            self.reporter_banner("NO MORE HOSTS LEFT");
+        }
+    }
+
     pub(crate) fn run_items<'a>(self: &'a Arc<Self>, prt: &'a Arc<PlayRt>, items: &'a [Item], scope: &'a Scope, hosts: Vec<String>) -> Fut<'a> {
         Box::pin(async move {
             for item in items {
-                if self.cancel.code().is_some() || self.active(prt, &hosts).is_empty() {
+                if self.cancel.code().is_some() {
+                    return;
+                }
+                if self.active(prt, &hosts).is_empty() {
+                    self.no_hosts_left(prt);
                     return;
                 }
                 match item {
@@ -243,6 +258,8 @@ impl Executor {
             result: result.as_object().cloned().unwrap_or_default(),
             ignored: false,
             action: task.short_action().to_string(),
+            origin: None,
+            controller: true,
         });
         let mut st = self.state();
         let hs = st.host(host);
@@ -386,6 +403,8 @@ impl Executor {
             result: result.as_object().cloned().unwrap_or_default(),
             ignored: false,
             action: task.short_action().to_string(),
+            origin: None,
+            controller: true,
         });
         self.state().stats(host).skipped += 1;
     }

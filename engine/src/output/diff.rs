@@ -5,12 +5,12 @@ pub fn unified_diff(before: &str, after: &str, before_header: &str, after_header
     let a: Vec<&str> = before.lines().collect();
     let b: Vec<&str> = after.lines().collect();
     let ops = line_ops(&a, &b);
-    if ops.iter().all(|o| matches!(o, Op::Same(_, _))) {
+    if ops.iter().all(|o| matches!(o, Op::Same(_))) {
         return String::new();
     }
     let mut out = format!("--- {before_header}\n+++ {after_header}\n");
     let ctx = 3usize;
-    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Same(_, _))).map(|(i, _)| i).collect();
+    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Same(_))).map(|(i, _)| i).collect();
     let mut i = 0;
     while i < changed.len() {
         let start = changed[i].saturating_sub(ctx);
@@ -27,7 +27,7 @@ pub fn unified_diff(before: &str, after: &str, before_header: &str, after_header
         out.push_str(&format!("@@ -{},{} +{},{} @@\n", a0 + usize::from(alen > 0), alen, b0 + usize::from(blen > 0), blen));
         for o in hunk {
             match o {
-                Op::Same(l, _) => out.push_str(&format!(" {}\n", a[*l])),
+                Op::Same(l) => out.push_str(&format!(" {}\n", a[*l])),
                 Op::Del(l) => out.push_str(&format!("-{}\n", a[*l])),
                 Op::Add(l) => out.push_str(&format!("+{}\n", b[*l])),
             }
@@ -38,7 +38,7 @@ pub fn unified_diff(before: &str, after: &str, before_header: &str, after_header
 
 #[derive(Debug, Clone, Copy)]
 enum Op {
-    Same(usize, usize),
+    Same(usize),
     Del(usize),
     Add(usize),
 }
@@ -64,7 +64,7 @@ fn line_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
     let (mut i, mut j, mut ops) = (0, 0, Vec::new());
     while i < n || j < m {
         if i < n && j < m && a[i] == b[j] {
-            ops.push(Op::Same(i, j));
+            ops.push(Op::Same(i));
             i += 1;
             j += 1;
         } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {

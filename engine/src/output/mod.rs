@@ -45,6 +45,10 @@ pub struct HostEvent {
     pub result: Map<String, Value>,
     pub ignored: bool,
     pub action: String,
+    /// Where the failed task is written, for the `[ERROR]`/`Origin:` block.
+    pub origin: Option<crate::yaml::Pos>,
+    /// A controller action (`Action failed`) rather than a module (`Module failed`).
+    pub controller: bool,
 }
 
 /// The recap counters of one host.
@@ -79,17 +83,24 @@ pub trait Callback: Send + Sync {
     fn finish(&self) {}
 }
 
-/// Keys never shown: internal ones, and those Ansible's callback drops.
+/// Keys never shown: internal ones, and those Ansible's callback drops
+/// (`_clean_results` / `_dump_results` of the default callback).
 pub fn cleaned_for_display(result: &Map<String, Value>, action: &str, verbosity: u8) -> Map<String, Value> {
+    const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+    const HIDE_IN_DEBUG: &[&str] = &["changed", "failed", "skipped", "invocation", "skip_reason", "ansible_loop_var", "ansible_index_var", "ansible_loop"];
     let mut m = Map::new();
+    let debug_msg = action == "debug" && result.contains_key("msg");
     for (k, v) in result {
-        if k.starts_with("_ansible") || k == "ansible_loop_var" || k == "ansible_index_var" || k == "failed" {
+        if k.starts_with('_') {
             continue;
         }
-        if verbosity < 3 && (k == "invocation" || k == "exception" || k == "diff") {
+        if debug_msg && !DEBUG_ALLOWED.contains(&k.as_str()) {
             continue;
         }
-        if action == "debug" && k == "changed" {
+        if action == "debug" && HIDE_IN_DEBUG.contains(&k.as_str()) {
+            continue;
+        }
+        if k == "failed" || (verbosity < 3 && (k == "invocation" || k == "exception" || k == "diff")) {
             continue;
         }
         m.insert(k.clone(), v.clone());

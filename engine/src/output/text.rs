@@ -58,6 +58,37 @@ impl TextCallback {
         Some(dumps(&Value::Object(shown), indent))
     }
 
+    /// ansible-core 2.19's `[ERROR]: Task failed: …` with the task's source.
+    fn origin_block(&self, ev: &HostEvent, pos: &crate::yaml::Pos) {
+        let msg = match ev.result.get("msg") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => "Task failed.".into(),
+        };
+        let kind = if ev.controller { "Action failed" } else { "Module failed" };
+        let mut text = format!("[ERROR]: Task failed: {kind}: {msg}\nOrigin: {pos}\n");
+        if let Ok(src) = std::fs::read_to_string(pos.path()) {
+            let lines: Vec<&str> = src.lines().collect();
+            if pos.line >= 1 && pos.line <= lines.len() {
+                text.push('\n');
+                for n in pos.line.saturating_sub(2).max(1)..=pos.line {
+                    text.push_str(&format!("{n} {}\n", lines[n - 1].trim_end()));
+                }
+                let pad = pos.line.to_string().len() + 1 + pos.col.saturating_sub(1);
+                text.push_str(&format!("{}^ column {}\n", " ".repeat(pad), pos.col));
+            }
+        }
+        text.push('\n');
+        self.reporter.print(&self.paint_block(&text, RED));
+    }
+
+    fn paint_block(&self, text: &str, color: &str) -> String {
+        if !self.reporter.color() {
+            return text.to_string();
+        }
+        text.lines().map(|l| format!("{}\n", self.paint(l, color))).collect()
+    }
+
     fn print_diff(&self, result: &Map<String, Value>) {
         if !self.diff {
             return;
@@ -122,6 +153,9 @@ impl Callback for TextCallback {
             }
             (Status::Skipped, Some(i)) => self.line(&format!("skipping: {label} => (item={i}) "), CYAN),
             (Status::Failed, None) => {
+                if let Some(pos) = &ev.origin {
+                    self.origin_block(ev, pos);
+                }
                 let d = self.dump(ev, true).unwrap_or_default();
                 self.line(&format!("fatal: {label}: FAILED! => {d}"), RED);
                 if ev.ignored {

@@ -27,14 +27,6 @@ pub const TASK_KEYWORDS: &[&str] = &[
 /// Role keywords (in a play's `roles:` list); other keys are role params.
 pub const ROLE_KEYWORDS: &[&str] = &["delegate_facts", "delegate_to", "role", "when"];
 
-/// Keywords a child inherits from its parent unless it sets them itself.
-pub const INHERITED: &[&str] = &[
-    "any_errors_fatal", "become", "become_exe", "become_flags", "become_method", "become_user",
-    "check_mode", "connection", "delegate_facts", "delegate_to", "diff", "environment",
-    "ignore_errors", "ignore_unreachable", "no_log", "port", "remote_user", "run_once",
-    "throttle", "timeout",
-];
-
 pub fn is_play_keyword(k: &str) -> bool {
     COMMON.contains(&k) || PLAY_KEYWORDS.contains(&k)
 }
