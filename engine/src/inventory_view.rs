@@ -10,7 +10,7 @@ pub trait InventoryView: Send + Sync {
     fn hosts(&self) -> Vec<String>;
     /// Ansible's `groups` magic variable (`all` and `ungrouped` included).
     fn groups(&self) -> IndexMap<String, Vec<String>>;
-    /// Ansible's `group_names` for a host (without `all`/`ungrouped`).
+    /// Ansible's `group_names` for a host (never `all`; `ungrouped` when in no group).
     fn group_names(&self, host: &str) -> Vec<String>;
     /// The host's inventory variables, group/host precedence applied.
     fn host_vars(&self, host: &str) -> Map<String, Value>;
@@ -105,6 +105,9 @@ impl InventoryView for StaticInventory {
             .map(|(g, _)| g.clone())
             .collect();
         names.sort();
+        if names.is_empty() && self.hosts.contains_key(host) {
+            names.push("ungrouped".to_string());
+        }
         names
     }
 

@@ -206,6 +206,10 @@ impl Executor {
         }
         let pause = task.loop_control.get("pause").and_then(Value::as_f64).unwrap_or(0.0);
         let mut results = Vec::new();
+        // Items skipped by `when` are printed only once another item ran
+        // (ansible-core prints nothing per item when all were skipped).
+        let mut pending: Vec<(String, Map<String, Value>, Arc<LazyVars>)> = Vec::new();
+        let mut any_ran = false;
         let n = items.len();
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
@@ -215,9 +219,13 @@ impl Executor {
             let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
             let label = self.item_label(task, item, &ivars);
             let conds: Vec<&Value> = task.kw.when.iter().collect();
+            let mut when_skipped = false;
             let mut r = match first_false(&conds, &ivars) {
                 Err(e) => failed_result(e),
-                Ok(Some(c)) => skipped(c),
+                Ok(Some(c)) => {
+                    when_skipped = true;
+                    skipped(c)
+                }
                 Ok(None) => self.attempts(prt, task, scope, host, &lv, delegate.as_deref()).await,
             };
             for (k, v) in &lv {
@@ -226,9 +234,24 @@ impl Executor {
                 }
             }
             r.insert("_ansible_item_label".into(), Value::String(label.clone()));
-            self.emit(task, host, delegate.as_deref(), Some(label), &r, no_log, scope, &ivars);
+            if when_skipped && !any_ran {
+                pending.push((label, r.clone(), ivars.clone()));
+            } else {
+                if !when_skipped {
+                    any_ran = true;
+                }
+                for (l, pr, pv) in pending.drain(..) {
+                    self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
+                }
+                self.emit(task, host, delegate.as_deref(), Some(label), &r, no_log, scope, &ivars);
+            }
             self.apply_effects(prt, task, host, delegate.as_deref(), &r);
             results.push(Value::Object(public(&r)));
+        }
+        if any_ran {
+            for (l, pr, pv) in pending.drain(..) {
+                self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
+            }
         }
         let statuses: Vec<Status> = results.iter().map(|r| status_of(r.as_object().unwrap_or(&Map::new()))).collect();
         let mut agg = Map::new();
@@ -330,6 +353,9 @@ impl Executor {
                 Ok(b) => {
                     r.insert("failed_when_result".into(), b.into());
                     r.insert("failed".into(), b.into());
+                    if b {
+                        r.entry("exception").or_insert_with(|| "(traceback unavailable)".into());
+                    }
                 }
                 Err(e) => *r = failed_result(format!("The conditional check '{}' failed. The error was: {e}", cond_text(c))),
             }
@@ -500,8 +526,10 @@ impl Executor {
             let mut m = Map::new();
             m.insert("censored".into(), CENSORED.into());
             m.insert("changed".into(), r.get("changed").cloned().unwrap_or(false.into()));
-            if let Some(v) = r.get("_ansible_verbose_always") {
-                m.insert("_ansible_verbose_always".into(), v.clone());
+            for k in ["failed", "skipped", "unreachable"] {
+                if let Some(v) = r.get(k) {
+                    m.insert(k.into(), v.clone());
+                }
             }
             m
         } else {
@@ -521,6 +549,7 @@ impl Executor {
             action: task.short_action().to_string(),
             origin: (status == Status::Failed && task.pos.line > 0).then(|| task.pos.clone()),
             controller: actions::is_controller_action(task.short_action()),
+            error_msg: r.get("msg").map(|m| m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string())),
         });
     }
 

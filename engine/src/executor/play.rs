@@ -214,7 +214,9 @@ impl Executor {
 
     async fn run_batch(self: &Arc<Self>, prt: &Arc<PlayRt>) {
         let play = &prt.play;
-        let scope = Scope::default().child(&play.kw);
+        // Play vars are their own layer, not block vars.
+        let play_kw = crate::playbook::Keywords { vars: Map::new(), ..play.kw.clone() };
+        let scope = Scope::default().child(&play_kw);
         if truthy(play.gather_facts.as_ref(), true) {
             let task = gather_task(play);
             self.run_items(prt, &[task], &scope, prt.batch.clone()).await;

@@ -260,6 +260,7 @@ impl Executor {
             action: task.short_action().to_string(),
             origin: None,
             controller: true,
+            error_msg: None,
         });
         let mut st = self.state();
         let hs = st.host(host);
@@ -295,6 +296,7 @@ impl Executor {
                 Err(e) => self.fail_host(prt, task, scope, h, &e),
             }
         }
+        let mut loaded_groups = Vec::new();
         for (target, params, label, group_hosts) in groups {
             let is_role = task.short_action() == "include_role";
             let loaded = if is_role {
@@ -312,24 +314,26 @@ impl Executor {
             } else {
                 self.loader.include_tasks(std::path::Path::new(&target), task.ctx.role.clone())
             };
-            let items = match loaded {
-                Ok(i) => i,
+            match loaded {
+                Ok(items) => {
+                    if !is_role {
+                        self.cb.included(&target, &group_hosts, label.as_deref());
+                    }
+                    let mut st = self.state();
+                    for h in &group_hosts {
+                        st.stats(h).ok += 1;
+                    }
+                    drop(st);
+                    loaded_groups.push((items, params, group_hosts));
+                }
                 Err(d) => {
                     for h in &group_hosts {
                         self.fail_host(prt, task, scope, h, &d.render());
                     }
-                    continue;
-                }
-            };
-            if !is_role {
-                self.cb.included(&target, &group_hosts, label.as_deref());
-            }
-            {
-                let mut st = self.state();
-                for h in &group_hosts {
-                    st.stats(h).ok += 1;
                 }
             }
+        }
+        for (items, params, group_hosts) in loaded_groups {
             let mut inner = scope.clone();
             inner.block_vars.extend(task.kw.vars.clone());
             inner.include_params.extend(params);
@@ -405,6 +409,7 @@ impl Executor {
             action: task.short_action().to_string(),
             origin: None,
             controller: true,
+            error_msg: None,
         });
         self.state().stats(host).skipped += 1;
     }

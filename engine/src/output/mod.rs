@@ -49,6 +49,9 @@ pub struct HostEvent {
     pub origin: Option<crate::yaml::Pos>,
     /// A controller action (`Action failed`) rather than a module (`Module failed`).
     pub controller: bool,
+    /// The failure message before `no_log` censoring (ansible-core 2.19
+    /// prints it in the `[ERROR]` line even then).
+    pub error_msg: Option<String>,
 }
 
 /// The recap counters of one host.

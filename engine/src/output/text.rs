@@ -60,7 +60,7 @@ impl TextCallback {
 
     /// ansible-core 2.19's `[ERROR]: Task failed: …` with the task's source.
     fn origin_block(&self, ev: &HostEvent, pos: &crate::yaml::Pos) {
-        let msg = match ev.result.get("msg") {
+        let msg = match ev.error_msg.as_ref().map(|m| Value::String(m.clone())).as_ref().or(ev.result.get("msg")) {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None => "Task failed.".into(),
@@ -71,10 +71,11 @@ impl TextCallback {
             let lines: Vec<&str> = src.lines().collect();
             if pos.line >= 1 && pos.line <= lines.len() {
                 text.push('\n');
+                let width = pos.line.to_string().len();
                 for n in pos.line.saturating_sub(2).max(1)..=pos.line {
-                    text.push_str(&format!("{n} {}\n", lines[n - 1].trim_end()));
+                    text.push_str(&format!("{n:>width$} {}\n", lines[n - 1].trim_end()));
                 }
-                let pad = pos.line.to_string().len() + 1 + pos.col.saturating_sub(1);
+                let pad = width + 1 + pos.col.saturating_sub(1);
                 text.push_str(&format!("{}^ column {}\n", " ".repeat(pad), pos.col));
             }
         }
