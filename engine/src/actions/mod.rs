@@ -43,6 +43,8 @@ pub struct ControlCtx<'a> {
     pub search_paths: Vec<PathBuf>,
     /// stdin and stdout are a terminal (`pause` may prompt).
     pub interactive: bool,
+    /// Print a line of output (`pause` announces itself).
+    pub say: &'a (dyn Fn(&str) + Send + Sync),
 }
 
 impl ControlCtx<'_> {

@@ -24,6 +24,12 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
     let started = std::time::SystemTime::now();
     let start_text = format!("{:?}", started);
     if let Some(s) = secs {
+        let shown = if args.contains_key("minutes") {
+            format!("Pausing for {} minutes", (s / 60.0).round().max(1.0) as i64)
+        } else {
+            format!("Pausing for {} seconds", s.ceil().max(1.0) as i64)
+        };
+        (ctx.say)(&shown);
         tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0))).await;
         return Ok(Outcome::ok()
             .with("start", start_text)

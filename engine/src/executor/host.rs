@@ -206,10 +206,9 @@ impl Executor {
         }
         let pause = task.loop_control.get("pause").and_then(Value::as_f64).unwrap_or(0.0);
         let mut results = Vec::new();
-        // Items skipped by `when` are printed only once another item ran
-        // (ansible-core prints nothing per item when all were skipped).
+        // Items skipped by `when` are printed when the loop ends, after the
+        // task's own `skipping:` line when every item was skipped (ansible-core).
         let mut pending: Vec<(String, Map<String, Value>, Arc<LazyVars>)> = Vec::new();
-        let mut any_ran = false;
         let n = items.len();
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
@@ -234,24 +233,13 @@ impl Executor {
                 }
             }
             r.insert("_ansible_item_label".into(), Value::String(label.clone()));
-            if when_skipped && !any_ran {
+            if when_skipped {
                 pending.push((label, r.clone(), ivars.clone()));
             } else {
-                if !when_skipped {
-                    any_ran = true;
-                }
-                for (l, pr, pv) in pending.drain(..) {
-                    self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
-                }
                 self.emit(task, host, delegate.as_deref(), Some(label), &r, no_log, scope, &ivars);
             }
             self.apply_effects(prt, task, host, delegate.as_deref(), &r);
             results.push(Value::Object(public(&r)));
-        }
-        if any_ran {
-            for (l, pr, pv) in pending.drain(..) {
-                self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
-            }
         }
         let statuses: Vec<Status> = results.iter().map(|r| status_of(r.as_object().unwrap_or(&Map::new()))).collect();
         let mut agg = Map::new();
@@ -274,6 +262,9 @@ impl Executor {
         agg.insert("results".into(), Value::Array(results));
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
+        for (l, pr, pv) in pending.drain(..) {
+            self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
+        }
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
     }
 
@@ -291,7 +282,10 @@ impl Executor {
             attempt += 1;
             let mut r = self.execute(prt, task, scope, host, &vars, delegate).await;
             self.post_conditions(task, &vars, &mut r);
-            let Some(until) = &task.until else { return r };
+            let Some(until) = &task.until else {
+                Self::ensure_failure_msg(task, &mut r);
+                return r;
+            };
             if status_of(&r) == Status::Unreachable {
                 return r;
             }
@@ -306,14 +300,15 @@ impl Executor {
                 r.insert("failed".into(), r.get("failed").cloned().unwrap_or(false.into()));
                 return r;
             }
-            if attempt > retries {
+            if attempt >= retries.max(1) {
                 r.insert("failed".into(), true.into());
+                Self::ensure_failure_msg(task, &mut r);
                 return r;
             }
             self.reporter.print(&format!(
                 "FAILED - RETRYING: [{host}]: {} ({} retries left).\n",
                 task.display_name(),
-                retries + 1 - attempt
+                retries - attempt
             ));
             tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
         }
@@ -392,7 +387,10 @@ impl Executor {
         let diff = self.bool_opt(scope, task, "diff", vars).unwrap_or(self.opts.diff);
         if actions::is_controller_action(short) {
             let eval = Eval(vars.clone());
+            let reporter = self.reporter.clone();
+            let say = move |line: &str| reporter.print(&format!("{line}\n"));
             let ctx = ControlCtx {
+                say: &say,
                 host,
                 eval: &eval,
                 check_mode: check,
@@ -535,10 +533,6 @@ impl Executor {
         } else {
             r.clone()
         };
-        if let Some(results) = r.get("results").filter(|_| item.is_none() && task.loop_.is_some()) {
-            let _ = results;
-            return;
-        }
         self.cb.host_result(&HostEvent {
             host: host.to_string(),
             delegated_to: delegate.map(str::to_string),
@@ -551,6 +545,14 @@ impl Executor {
             controller: actions::is_controller_action(task.short_action()),
             error_msg: r.get("msg").map(|m| m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string())),
         });
+    }
+
+    /// ansible-core 2.19 words a failure that carries no message.
+    fn ensure_failure_msg(task: &Task, r: &mut Map<String, Value>) {
+        if status_of(r) == Status::Failed && !r.contains_key("msg") {
+            let kind = if actions::is_controller_action(task.short_action()) { "Action" } else { "Module" };
+            r.insert("msg".into(), format!("Task failed: {kind} failed: Unknown error.").into());
+        }
     }
 
     /// Facts, set_fact, include_vars and notifications of one result.
@@ -620,7 +622,7 @@ impl Executor {
                 failed_hard = true;
                 let hs = st.host(host);
                 hs.failed = true;
-                hs.failed_task = Some((json!({"name": task.display_name(), "action": task.action}), Value::Object(registered.clone())));
+                hs.failed_task = Some((json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}), Value::Object(registered.clone())));
                 let s = st.stats(host);
                 if scope.rescuable {
                     s.rescued += 1;

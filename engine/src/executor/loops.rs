@@ -46,8 +46,12 @@ pub fn with_items(lookup: &str, terms: Value, find: &dyn Fn(&str) -> Option<Stri
             };
             let mut out = Vec::new();
             for it in list(items.clone()) {
+                let mut parent = it.clone();
+                if let Value::Object(m) = &mut parent {
+                    m.remove(key);
+                }
                 for sub in list(it.get(key).cloned().unwrap_or(Value::Null)) {
-                    out.push(json!([it.clone(), sub]));
+                    out.push(json!([parent.clone(), sub]));
                 }
             }
             out
@@ -191,7 +195,7 @@ mod tests {
             ("sequence", json!("count=2"), json!(["1", "2"])),
             ("sequence", json!("4-6"), json!(["4", "5", "6"])),
             ("indexed_items", json!(["a"]), json!([[0, "a"]])),
-            ("subelements", json!([[{"n": 1, "s": ["x", "y"]}], "s"]), json!([[{"n": 1, "s": ["x", "y"]}, "x"], [{"n": 1, "s": ["x", "y"]}, "y"]])),
+            ("subelements", json!([[{"n": 1, "s": ["x", "y"]}], "s"]), json!([[{"n": 1}, "x"], [{"n": 1}, "y"]])),
         ];
         for (lookup, terms, want) in cases {
             assert_eq!(Value::Array(with_items(lookup, terms.clone(), &none).unwrap()), want, "{lookup} {terms}");

@@ -130,9 +130,9 @@ impl Executor {
     }
 
     pub(crate) async fn run_play(self: &Arc<Self>, play: Arc<Play>) -> Result<(), String> {
-        self.cb.play_start(&play.display_name());
         let hosts = self.play_hosts(&play)?;
         if hosts.is_empty() {
+            self.cb.play_start(&play.display_name());
             self.cb.no_hosts();
             return Ok(());
         }
@@ -158,6 +158,7 @@ impl Executor {
             if self.cancel.code().is_some() {
                 break;
             }
+            self.cb.play_start(&play.display_name());
             let magic = MagicVars {
                 groups: self.inventory.groups(),
                 play_hosts_all: hosts.clone(),
@@ -188,7 +189,7 @@ impl Executor {
             });
             self.run_batch(&prt).await;
             let st = self.state();
-            let remaining = batch.iter().filter(|h| st.is_active(h)).count();
+            let remaining = batch.iter().filter(|h| !st.unreachable.contains(*h) && st.hosts.get(*h).is_none_or(|s| !s.failed)).count();
             drop(st);
             if prt.ended() {
                 break;

@@ -26,17 +26,6 @@ impl Executor {
         hosts.iter().filter(|h| st.is_active(h)).cloned().collect()
     }
 
-    /// Ansible's "NO MORE HOSTS LEFT": every host of the batch failed
-    /// while tasks remain.
-    fn no_hosts_left(&self, prt: &PlayRt) {
-        if prt.ended() || !self.active(prt, &prt.batch).is_empty() {
-            return;
-        }
-        if !prt.no_hosts_reported.swap(true, Ordering::SeqCst) {
-            self.reporter_banner("NO MORE HOSTS LEFT");
-        }
-    }
-
     pub(crate) fn run_items<'a>(self: &'a Arc<Self>, prt: &'a Arc<PlayRt>, items: &'a [Item], scope: &'a Scope, hosts: Vec<String>) -> Fut<'a> {
         Box::pin(async move {
             for item in items {
@@ -44,7 +33,6 @@ impl Executor {
                     return;
                 }
                 if self.active(prt, &hosts).is_empty() {
-                    self.no_hosts_left(prt);
                     return;
                 }
                 match item {
@@ -191,6 +179,11 @@ impl Executor {
             drop(st);
             if (failed as f64) * 100.0 / (prt.batch.len().max(1) as f64) > pct {
                 prt.end_play.store(true, Ordering::SeqCst);
+                // ansible-core announces it from the strategy and again from the play.
+                if !prt.no_hosts_reported.swap(true, Ordering::SeqCst) {
+                    self.reporter_banner("NO MORE HOSTS LEFT");
+                    self.reporter_banner("NO MORE HOSTS LEFT");
+                }
             }
         }
     }
@@ -207,6 +200,7 @@ impl Executor {
 
     /// `meta:` acts on the run, once, for the hosts whose `when` holds.
     async fn run_meta(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, hosts: &[String]) {
+        self.cb.task_start(&task.display_name(), if scope.handler { TaskKind::Handler } else { TaskKind::Task });
         let what = task.args.get("_raw_params").and_then(Value::as_str).and_then(MetaAction::parse).unwrap_or(MetaAction::Noop);
         let mut selected = Vec::new();
         for h in hosts {
@@ -265,7 +259,7 @@ impl Executor {
         let mut st = self.state();
         let hs = st.host(host);
         hs.failed = true;
-        hs.failed_task = Some((json!({"name": task.display_name(), "action": task.action}), result));
+        hs.failed_task = Some((json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}), result));
         let s = st.stats(host);
         if scope.rescuable {
             s.rescued += 1;
@@ -316,9 +310,7 @@ impl Executor {
             };
             match loaded {
                 Ok(items) => {
-                    if !is_role {
-                        self.cb.included(&target, &group_hosts, label.as_deref());
-                    }
+                    self.cb.included(&target, &group_hosts, label.as_deref());
                     let mut st = self.state();
                     for h in &group_hosts {
                         st.stats(h).ok += 1;

@@ -8,6 +8,7 @@ pub struct TextCallback {
     reporter: Arc<Reporter>,
     verbosity: u8,
     diff: bool,
+    errors_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 const GREEN: &str = "0;32";
@@ -19,7 +20,7 @@ const PURPLE: &str = "1;35";
 
 impl TextCallback {
     pub fn new(reporter: Arc<Reporter>, verbosity: u8, diff: bool) -> Self {
-        TextCallback { reporter, verbosity, diff }
+        TextCallback { reporter, verbosity, diff, errors_seen: Default::default() }
     }
 
     fn paint(&self, text: &str, color: &str) -> String {
@@ -66,7 +67,8 @@ impl TextCallback {
             None => "Task failed.".into(),
         };
         let kind = if ev.controller { "Action failed" } else { "Module failed" };
-        let mut text = format!("[ERROR]: Task failed: {kind}: {msg}\nOrigin: {pos}\n");
+        let head = if msg.starts_with("Task failed: ") { msg.clone() } else { format!("Task failed: {kind}: {msg}") };
+        let mut text = format!("[ERROR]: {head}\nOrigin: {pos}\n");
         if let Ok(src) = std::fs::read_to_string(pos.path()) {
             let lines: Vec<&str> = src.lines().collect();
             if pos.line >= 1 && pos.line <= lines.len() {
@@ -80,6 +82,10 @@ impl TextCallback {
             }
         }
         text.push('\n');
+        // Like Ansible's Display, an identical error is shown once per run.
+        if !self.errors_seen.lock().expect("not poisoned").insert(text.clone()) {
+            return;
+        }
         self.reporter.print(&self.paint_block(&text, RED));
     }
 

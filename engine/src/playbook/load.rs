@@ -383,6 +383,13 @@ impl Loader {
     /// An entry of a play's `roles:` list.
     fn play_role(&self, entry: &Node, ctx: &Arc<FileCtx>, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<Item, Diagnostic> {
         let (req, kw) = role_entry(entry)?;
+        // A role listed twice in `roles:` runs once (ansible-core, without allow_duplicates).
+        let dirs = [self.playbook_dir.clone(), ctx.dir()];
+        if let Some(path) = find_role(&req.name, &dirs, &self.opts.roles_path) {
+            if build.roles.iter().any(|r| r.path == path) {
+                return Ok(Item::Block(Arc::new(Block { name: None, block: vec![], rescue: vec![], always: vec![], kw, pos: entry.pos.clone(), ctx: ctx.clone() })));
+            }
+        }
         self.role_block(&req, kw, ctx, &entry.pos, build, stack)
     }
 

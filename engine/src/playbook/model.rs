@@ -82,7 +82,15 @@ impl Task {
 
     /// The name shown in `TASK [...]`.
     pub fn display_name(&self) -> String {
-        let base = self.name.clone().unwrap_or_else(|| self.action.clone());
+        let role_arg = || self.args.get("name").or_else(|| self.args.get("role")).and_then(Value::as_str).map(str::to_string);
+        let base = match (&self.name, self.short_action()) {
+            (Some(n), _) => n.clone(),
+            (None, "include_role" | "import_role") => match role_arg() {
+                Some(r) => format!("{} : {r}", self.action),
+                None => self.action.clone(),
+            },
+            (None, _) => self.action.clone(),
+        };
         match &self.ctx.role {
             Some(r) => format!("{} : {base}", r.name),
             None => base,

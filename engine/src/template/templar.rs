@@ -145,10 +145,32 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
             if v.is_undefined() {
                 return Err(undefined_error(s, &compiled.undeclared_variables(true), vars));
             }
-            Ok(v.is_true())
+            strict_bool(&v)
         }
         other => Ok(json_truthy(other)),
     }
+}
+
+/// ansible-core 2.19: a conditional must evaluate to a boolean.
+fn strict_bool(v: &JValue) -> Result<bool, TemplateError> {
+    use minijinja::value::ValueKind;
+    if v.kind() == ValueKind::Bool {
+        return Ok(v.is_true());
+    }
+    let ty = match v.kind() {
+        ValueKind::String => "str",
+        ValueKind::Number if v.as_i64().is_some() => "int",
+        ValueKind::Number => "float",
+        ValueKind::Seq | ValueKind::Iterable => "list",
+        ValueKind::Map => "dict",
+        ValueKind::None => "NoneType",
+        _ => "object",
+    };
+    let shown = if v.is_true() { "True" } else { "False" };
+    Err(TemplateError::new(
+        format!("Conditional result ({shown}) was derived from value of type '{ty}'. Conditionals must have a boolean result."),
+        false,
+    ))
 }
 
 fn json_truthy(v: &Value) -> bool {
@@ -237,7 +259,7 @@ mod tests {
             (json!("n > 2"), true),
             (json!("{{ n > 5 }}"), false),
             (json!(true), true),
-            (json!("e"), false),
+            (json!("e | length == 0"), true),
             (json!("s == 'yes'"), true),
             (json!("missing is defined"), false),
             (json!("missing is not defined"), true),
@@ -259,5 +281,7 @@ mod tests {
         let e = render_str("{{ x + }}", &v).unwrap_err();
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());
+        let e = condition(&json!("'x'"), &v).unwrap_err();
+        assert!(e.msg.contains("Conditionals must have a boolean result"), "{}", e.msg);
     }
 }
