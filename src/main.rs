@@ -6,7 +6,11 @@ mod playbook_list;
 use clap::Parser;
 
 #[derive(Parser, Debug)]
-#[command(name = "srplay", version, about = "Run Ansible-syntax playbooks over OpenSSH")]
+#[command(
+    name = "srplay",
+    version,
+    about = "Run Ansible-syntax playbooks over OpenSSH"
+)]
 struct Cli {
     #[command(flatten)]
     playbook: playbook_cmd::PlaybookArgs,
@@ -14,7 +18,8 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    let code = match playbook_cmd::run(&cli.playbook, srplay_engine::module::ModuleRegistry::new()) {
+    let code = match playbook_cmd::run(&cli.playbook, srplay_engine::module::ModuleRegistry::new())
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -131,10 +131,12 @@ pub fn parse_extra_vars(values: &[String]) -> Result<Map<String, Value>> {
     for v in values {
         let v = v.trim();
         let parsed = if let Some(file) = v.strip_prefix('@') {
-            let docs = srplay_engine::yaml::load_file(Path::new(file)).map_err(|e| anyhow!("{}: {}", e.pos, e.msg))?;
+            let docs = srplay_engine::yaml::load_file(Path::new(file))
+                .map_err(|e| anyhow!("{}: {}", e.pos, e.msg))?;
             docs.first().map(|d| d.to_json()).unwrap_or(Value::Null)
         } else if v.starts_with('{') || v.starts_with('[') {
-            let docs = srplay_engine::yaml::load_str(v, Arc::new(PathBuf::from("--extra-vars"))).map_err(|e| anyhow!("-e {v}: {}", e.msg))?;
+            let docs = srplay_engine::yaml::load_str(v, Arc::new(PathBuf::from("--extra-vars")))
+                .map_err(|e| anyhow!("-e {v}: {}", e.msg))?;
             docs.first().map(|d| d.to_json()).unwrap_or(Value::Null)
         } else {
             Value::Object(srplay_engine::playbook::parse_kv(v))
@@ -142,7 +144,9 @@ pub fn parse_extra_vars(values: &[String]) -> Result<Map<String, Value>> {
         match parsed {
             Value::Object(m) => {
                 if m.contains_key("_raw_params") {
-                    bail!("invalid extra vars `{v}`: expected key=value pairs, YAML/JSON, or @file");
+                    bail!(
+                        "invalid extra vars `{v}`: expected key=value pairs, YAML/JSON, or @file"
+                    );
                 }
                 out.extend(m)
             }
@@ -162,17 +166,33 @@ fn color_wanted() -> bool {
 }
 
 fn roles_path() -> Vec<PathBuf> {
-    std::env::var("ANSIBLE_ROLES_PATH").map(|p| p.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect()).unwrap_or_default()
+    std::env::var("ANSIBLE_ROLES_PATH")
+        .map(|p| {
+            p.split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Load and validate every playbook; print diagnostics. `None` = bad input.
-fn load_all(args: &PlaybookArgs, registry: &ModuleRegistry) -> Option<Vec<(Arc<Loader>, Playbook)>> {
+fn load_all(
+    args: &PlaybookArgs,
+    registry: &ModuleRegistry,
+) -> Option<Vec<(Arc<Loader>, Playbook)>> {
     let mut out = Vec::new();
     let mut ok = true;
     for p in &args.playbooks {
         let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
         let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        let loader = Arc::new(Loader::new(registry.clone(), LoaderOptions { roles_path: roles_path() }, dir));
+        let loader = Arc::new(Loader::new(
+            registry.clone(),
+            LoaderOptions {
+                roles_path: roles_path(),
+            },
+            dir,
+        ));
         match loader.load_playbook(&abs) {
             Ok(pb) => out.push((loader, pb)),
             Err(d) => {
@@ -193,7 +213,9 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
     }
     let mut registry = registry;
     srplay_engine::actions::register(&mut registry);
-    let Some(playbooks) = load_all(args, &registry) else { return Ok(1) };
+    let Some(playbooks) = load_all(args, &registry) else {
+        return Ok(1);
+    };
     if args.syntax_check {
         for (_, pb) in &playbooks {
             println!("\nplaybook: {}", display_path(&pb.path));
@@ -202,7 +224,11 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
     }
     let inventory: Arc<dyn InventoryView> = Arc::from(load_inventory(&args.inventory)?);
     let extra_vars = parse_extra_vars(&args.extra_vars)?;
-    let become_pass = if args.ask_become_pass { Some(ask_password()?) } else { None };
+    let become_pass = if args.ask_become_pass {
+        Some(ask_password()?)
+    } else {
+        None
+    };
     let opts = RunOptions {
         forks: args.forks.max(1),
         check: args.check,
@@ -225,12 +251,32 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
     };
     if args.list_hosts || args.list_tasks || args.list_tags {
         for (_, pb) in &playbooks {
-            print!("{}", crate::playbook_list::listing(pb, inventory.as_ref(), &opts, args.list_hosts, args.list_tasks, args.list_tags)?);
+            print!(
+                "{}",
+                crate::playbook_list::listing(
+                    pb,
+                    inventory.as_ref(),
+                    &opts,
+                    args.list_hosts,
+                    args.list_tasks,
+                    args.list_tags
+                )?
+            );
         }
         return Ok(0);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().worker_threads(2).build().context("starting the async runtime")?;
-    runtime.block_on(run_playbooks(args, playbooks, inventory, opts, Arc::new(NoRemoteTransport)))
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_playbooks(
+        args,
+        playbooks,
+        inventory,
+        opts,
+        Arc::new(NoRemoteTransport),
+    ))
 }
 
 /// Run loaded playbooks (the lead passes the SSH factory here).
@@ -241,17 +287,32 @@ pub async fn run_playbooks(
     opts: RunOptions,
     factory: Arc<dyn ConnectionFactory>,
 ) -> Result<i32> {
-    let reporter = Reporter::stdout(!args.no_progress && args.output == OutputFormat::Default, color_wanted());
+    let reporter = Reporter::stdout(
+        !args.no_progress && args.output == OutputFormat::Default,
+        color_wanted(),
+    );
     let mut code = 0;
     for (loader, pb) in playbooks {
         let cb: Arc<dyn Callback> = match args.output {
-            OutputFormat::Default => Arc::new(TextCallback::new(reporter.clone(), opts.verbosity, opts.diff)),
+            OutputFormat::Default => Arc::new(TextCallback::new(
+                reporter.clone(),
+                opts.verbosity,
+                opts.diff,
+            )),
             OutputFormat::Json => Arc::new(JsonCallback::new(reporter.clone())),
         };
-        let exec = Executor::new(loader, inventory.clone(), opts.clone(), cb, reporter.clone(), factory.clone());
+        let exec = Executor::new(
+            loader,
+            inventory.clone(),
+            opts.clone(),
+            cb,
+            reporter.clone(),
+            factory.clone(),
+        );
         let cancel = exec.cancel_handle();
         let watcher = tokio::spawn(async move {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => cancel.trigger(130),
                 _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => cancel.trigger(143),
@@ -285,11 +346,17 @@ fn ask_password() -> Result<String> {
 
 pub(crate) fn display_path(p: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    p.strip_prefix(&cwd).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string())
+    p.strip_prefix(&cwd)
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| p.display().to_string())
 }
 
 /// Tasks of a section, flattened through blocks, with their effective tags.
-pub(crate) fn flatten_tasks(items: &[Item], inherited: &[String], out: &mut Vec<(String, Vec<String>)>) {
+pub(crate) fn flatten_tasks(
+    items: &[Item],
+    inherited: &[String],
+    out: &mut Vec<(String, Vec<String>)>,
+) {
     for it in items {
         match it {
             Item::Task(t) => {

@@ -9,26 +9,53 @@ use srplay_engine::playbook::Playbook;
 use std::collections::BTreeSet;
 
 fn py_list(v: &[String]) -> String {
-    format!("[{}]", v.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
-pub fn listing(pb: &Playbook, inv: &dyn InventoryView, opts: &RunOptions, hosts: bool, tasks: bool, tags: bool) -> Result<String> {
+pub fn listing(
+    pb: &Playbook,
+    inv: &dyn InventoryView,
+    opts: &RunOptions,
+    hosts: bool,
+    tasks: bool,
+    tags: bool,
+) -> Result<String> {
     let mut out = format!("\nplaybook: {}\n", display_path(&pb.path));
     let mut all_tags: BTreeSet<String> = BTreeSet::new();
     for (i, play) in pb.plays.iter().enumerate() {
         let pattern = match &play.hosts {
             Value::String(s) => s.clone(),
-            Value::Array(a) => a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join(","),
+            Value::Array(a) => a
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             other => other.to_string(),
         };
-        out.push_str(&format!("\n  play #{} ({}): {}\tTAGS: {}\n", i + 1, pattern, play.display_name(), py_list(&play.kw.tags)));
+        out.push_str(&format!(
+            "\n  play #{} ({}): {}\tTAGS: {}\n",
+            i + 1,
+            pattern,
+            play.display_name(),
+            py_list(&play.kw.tags)
+        ));
         if hosts {
             let mut selected = inv.select(&pattern).map_err(anyhow::Error::msg)?;
             if let Some(l) = &opts.limit {
                 let allowed = inv.select(l).map_err(anyhow::Error::msg)?;
                 selected.retain(|h| allowed.contains(h));
             }
-            out.push_str(&format!("    pattern: {}\n    hosts ({}):\n", py_list(&[pattern.clone()]), selected.len()));
+            out.push_str(&format!(
+                "    pattern: {}\n    hosts ({}):\n",
+                py_list(std::slice::from_ref(&pattern)),
+                selected.len()
+            ));
             for h in selected {
                 out.push_str(&format!("      {h}\n"));
             }
@@ -41,13 +68,20 @@ pub fn listing(pb: &Playbook, inv: &dyn InventoryView, opts: &RunOptions, hosts:
         if tasks {
             out.push_str("    tasks:\n");
             for (name, t) in &list {
-                let own: Vec<String> = t.iter().filter(|x| !play.kw.tags.contains(x)).cloned().collect();
+                let own: Vec<String> = t
+                    .iter()
+                    .filter(|x| !play.kw.tags.contains(x))
+                    .cloned()
+                    .collect();
                 out.push_str(&format!("      {name}\tTAGS: {}\n", py_list(&own)));
             }
         }
         let play_tags: BTreeSet<String> = list.iter().flat_map(|(_, t)| t.clone()).collect();
         if tags {
-            out.push_str(&format!("      TASK TAGS: {}\n", py_list(&play_tags.iter().cloned().collect::<Vec<_>>())));
+            out.push_str(&format!(
+                "      TASK TAGS: {}\n",
+                py_list(&play_tags.iter().cloned().collect::<Vec<_>>())
+            ));
         }
         all_tags.extend(play_tags);
     }

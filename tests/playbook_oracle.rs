@@ -19,7 +19,11 @@ fn playbooks_match_ansible() {
         .map(|e| Case::load(&e.path()))
         .collect();
     cases.sort_by(|a, b| a.name.cmp(&b.name));
-    assert!(cases.len() >= 40, "expected at least 40 cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 40,
+        "expected at least 40 cases, found {}",
+        cases.len()
+    );
     let srplay = PathBuf::from(env!("CARGO_BIN_EXE_srplay"));
     let results = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -30,7 +34,10 @@ fn playbooks_match_ansible() {
                 let Some(case) = cases.get(i) else { break };
                 let theirs = run_case(&oracle.join("ansible-playbook"), case, &oracle);
                 let mine = run_case(&srplay, case, &oracle);
-                results.lock().unwrap().push((case.name.clone(), theirs, mine));
+                results
+                    .lock()
+                    .unwrap()
+                    .push((case.name.clone(), theirs, mine));
             });
         }
     });
@@ -48,5 +55,11 @@ fn playbooks_match_ansible() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), results.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        results.len(),
+        failures.join("\n")
+    );
 }

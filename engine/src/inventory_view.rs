@@ -68,7 +68,12 @@ impl StaticInventory {
         if pat.contains('*') {
             let re = regex::Regex::new(&format!("^{}$", regex::escape(pat).replace("\\*", ".*")))
                 .map_err(|e| e.to_string())?;
-            return Ok(self.hosts.keys().filter(|h| re.is_match(h)).cloned().collect());
+            return Ok(self
+                .hosts
+                .keys()
+                .filter(|h| re.is_match(h))
+                .cloned()
+                .collect());
         }
         Ok(vec![])
     }
@@ -118,7 +123,11 @@ impl InventoryView for StaticInventory {
     /// Unions (`a:b`, `a,b`), intersections (`&g`) and exclusions (`!h`).
     fn select(&self, pattern: &str) -> Result<Vec<String>, String> {
         let mut out: Vec<String> = Vec::new();
-        let parts: Vec<&str> = pattern.split([':', ',']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> = pattern
+            .split([':', ','])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
         for p in &parts {
             if p.starts_with('&') || p.starts_with('!') {
                 continue;

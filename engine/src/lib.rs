@@ -4,15 +4,15 @@
 //! [`connection::Connection`] (how a module reaches a host) and
 //! [`module::Module`] (what a module is).
 
+pub mod actions;
 pub mod connection;
+pub mod executor;
+pub mod inventory_view;
 pub mod module;
+pub mod output;
+pub mod playbook;
 pub mod shell;
 pub mod suggest;
 pub mod template;
-pub mod yaml;
-pub mod playbook;
-pub mod inventory_view;
 pub mod vars;
-pub mod actions;
-pub mod output;
-pub mod executor;
+pub mod yaml;

@@ -30,9 +30,19 @@ pub struct Case {
 impl Case {
     pub fn load(dir: &Path) -> Case {
         let args = std::fs::read_to_string(dir.join("args"))
-            .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+            .map(|s| {
+                s.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
-        Case { name: dir.file_name().unwrap().to_string_lossy().into_owned(), dir: dir.to_path_buf(), args }
+        Case {
+            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+            dir: dir.to_path_buf(),
+            args,
+        }
     }
 
     pub fn argv(&self) -> Vec<String> {
@@ -106,9 +116,18 @@ pub fn normalize(s: &str) -> String {
 }
 
 fn is_entry_start(line: &str) -> bool {
-    ["ok: [", "changed: [", "skipping: [", "failed: [", "fatal: [", "[ERROR]", "included: ", "FAILED - RETRYING"]
-        .iter()
-        .any(|p| line.starts_with(p))
+    [
+        "ok: [",
+        "changed: [",
+        "skipping: [",
+        "failed: [",
+        "fatal: [",
+        "[ERROR]",
+        "included: ",
+        "FAILED - RETRYING",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p))
 }
 
 /// Within each section between banners, host entries (a result line with
@@ -125,13 +144,21 @@ fn sort_entries(lines: &[&str]) -> Vec<String> {
         out.append(entries);
     };
     for line in lines {
-        let banner = line.ends_with("***") && (line.starts_with("TASK [") || line.starts_with("PLAY") || line.starts_with("RUNNING HANDLER") || line.starts_with("NO MORE HOSTS"));
-        if banner || (line.is_empty() && cur.as_deref().is_some_and(|c| !c.starts_with("[ERROR]"))) {
+        let banner = line.ends_with("***")
+            && (line.starts_with("TASK [")
+                || line.starts_with("PLAY")
+                || line.starts_with("RUNNING HANDLER")
+                || line.starts_with("NO MORE HOSTS"));
+        if banner || (line.is_empty() && cur.as_deref().is_some_and(|c| !c.starts_with("[ERROR]")))
+        {
             flush(&mut entries, &mut cur, &mut out);
             out.push(line.to_string());
             continue;
         }
-        let continues_error = line.starts_with("fatal: [") && cur.as_deref().is_some_and(|c| c.starts_with("[ERROR]") && !c.contains("\nfatal: ["));
+        let continues_error = line.starts_with("fatal: [")
+            && cur
+                .as_deref()
+                .is_some_and(|c| c.starts_with("[ERROR]") && !c.contains("\nfatal: ["));
         if is_entry_start(line) && !continues_error {
             if let Some(c) = cur.take() {
                 entries.push(c);

@@ -32,10 +32,13 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 Value::String(s) => Value::String(s.clone()),
                 other => other.clone(),
             };
-            let mut o = Outcome::failed("").with("assertion", assertion).with("evaluated_to", false);
+            let mut o = Outcome::failed("")
+                .with("assertion", assertion)
+                .with("evaluated_to", false);
             o.msg = None;
             o.data.insert("msg".into(), msg);
-            o.data.insert("exception".into(), "(traceback unavailable)".into());
+            o.data
+                .insert("exception".into(), "(traceback unavailable)".into());
             return Ok(if quiet { o } else { verbose_always(o) });
         }
     }

@@ -8,7 +8,12 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[
         ArgSpec::new("msg", ArgType::Raw, "The message to print").default("\"Hello world!\""),
         ArgSpec::new("var", ArgType::Str, "A variable (or expression) to print"),
-        ArgSpec::new("verbosity", ArgType::Int, "Print only at this -v level or above").default("0"),
+        ArgSpec::new(
+            "verbosity",
+            ArgType::Int,
+            "Print only at this -v level or above",
+        )
+        .default("0"),
     ],
     mutually_exclusive: &[&["msg", "var"]],
     ..ModuleSpec::new("debug", "Print statements during execution")
@@ -27,13 +32,18 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
             let expr = format!("{{{{ {var} }}}}");
             let value = match ctx.eval.render(&Value::String(expr)) {
                 Ok(v) => v,
-                Err(e) if e.contains("is undefined") => Value::String(format!("<< error 1 - '{}' is undefined >>", var.trim())),
+                Err(e) if e.contains("is undefined") => {
+                    Value::String(format!("<< error 1 - '{}' is undefined >>", var.trim()))
+                }
                 Err(e) => return Err(ModuleError::failed(e)),
             };
             o.data.insert(var.to_string(), value);
         }
         None => {
-            let msg = args.get("msg").cloned().unwrap_or(Value::String("Hello world!".into()));
+            let msg = args
+                .get("msg")
+                .cloned()
+                .unwrap_or(Value::String("Hello world!".into()));
             o.data.insert("msg".into(), msg);
         }
     }

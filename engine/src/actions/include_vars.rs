@@ -10,16 +10,28 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("file", ArgType::Path, "A vars file").aliases(&["_raw_params"]),
         ArgSpec::new("dir", ArgType::Path, "A directory of vars files"),
         ArgSpec::new("name", ArgType::Str, "Put the variables under this name"),
-        ArgSpec::new("files_matching", ArgType::Str, "Only files matching this regex (dir)"),
+        ArgSpec::new(
+            "files_matching",
+            ArgType::Str,
+            "Only files matching this regex (dir)",
+        ),
         ArgSpec::new("ignore_files", ArgType::List, "Files to ignore (dir)"),
         ArgSpec::new("extensions", ArgType::List, "File extensions (dir)"),
-        ArgSpec::new("depth", ArgType::Int, "Recursion depth (dir), 0 = unlimited").default("0"),
+        ArgSpec::new(
+            "depth",
+            ArgType::Int,
+            "Recursion depth (dir), 0 = unlimited",
+        )
+        .default("0"),
         ArgSpec::new("hash_behaviour", ArgType::Str, "replace or merge"),
     ],
     free_form: Some("file"),
     mutually_exclusive: &[&["file", "dir"]],
     required_one_of: &[&["file", "dir"]],
-    ..ModuleSpec::new("include_vars", "Load variables from files, dynamically within a task")
+    ..ModuleSpec::new(
+        "include_vars",
+        "Load variables from files, dynamically within a task",
+    )
 };
 
 pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
@@ -61,9 +73,14 @@ fn dir_files(dir: &Path, re: Option<&regex::Regex>) -> Vec<PathBuf> {
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     out.retain(|p| {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         p.is_file()
-            && ["yml", "yaml", "json"].iter().any(|e| name.ends_with(&format!(".{e}")))
+            && ["yml", "yaml", "json"]
+                .iter()
+                .any(|e| name.ends_with(&format!(".{e}")))
             && re.is_none_or(|r| r.is_match(&name))
     });
     out.sort();
@@ -71,10 +88,14 @@ fn dir_files(dir: &Path, re: Option<&regex::Regex>) -> Vec<PathBuf> {
 }
 
 fn read(path: &Path) -> Result<Map<String, Value>, ModuleError> {
-    let docs = crate::yaml::load_file(path).map_err(|e| ModuleError::failed(format!("{}: {}", e.pos, e.msg)))?;
+    let docs = crate::yaml::load_file(path)
+        .map_err(|e| ModuleError::failed(format!("{}: {}", e.pos, e.msg)))?;
     match docs.first().map(crate::yaml::Node::to_json) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m),
-        Some(_) => Err(ModuleError::failed(format!("{} must be stored as a dictionary/hash", path.display()))),
+        Some(_) => Err(ModuleError::failed(format!(
+            "{} must be stored as a dictionary/hash",
+            path.display()
+        ))),
     }
 }

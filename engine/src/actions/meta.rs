@@ -5,10 +5,20 @@ use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
 use serde_json::Value;
 
 pub static SPEC: ModuleSpec = ModuleSpec {
-    options: &[ArgSpec::new("_raw_params", ArgType::Str, "The meta action").required().choices(&[
-        "noop", "flush_handlers", "refresh_inventory", "clear_facts", "clear_host_errors",
-        "end_play", "end_host", "end_batch", "end_role", "reset_connection",
-    ])],
+    options: &[ArgSpec::new("_raw_params", ArgType::Str, "The meta action")
+        .required()
+        .choices(&[
+            "noop",
+            "flush_handlers",
+            "refresh_inventory",
+            "clear_facts",
+            "clear_host_errors",
+            "end_play",
+            "end_host",
+            "end_batch",
+            "end_role",
+            "reset_connection",
+        ])],
     free_form: Some("_raw_params"),
     ..ModuleSpec::new("meta", "Execute Ansible 'actions'")
 };
@@ -47,7 +57,11 @@ impl MetaAction {
 
 /// The executor acts on `_meta` in the outcome.
 pub fn run(_ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let what = args.get("_raw_params").and_then(Value::as_str).unwrap_or("noop");
-    MetaAction::parse(what).ok_or_else(|| ModuleError::failed(format!("invalid meta action requested: {what}")))?;
+    let what = args
+        .get("_raw_params")
+        .and_then(Value::as_str)
+        .unwrap_or("noop");
+    MetaAction::parse(what)
+        .ok_or_else(|| ModuleError::failed(format!("invalid meta action requested: {what}")))?;
     Ok(Outcome::ok().with("_meta", what))
 }

@@ -18,7 +18,9 @@ mod set_fact;
 mod setup;
 mod wait_for_connection;
 
-use crate::module::{Args, Module, ModuleContext, ModuleError, ModuleRegistry, ModuleSpec, Outcome};
+use crate::module::{
+    Args, Module, ModuleContext, ModuleError, ModuleRegistry, ModuleSpec, Outcome,
+};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -61,7 +63,15 @@ impl ControlCtx<'_> {
 }
 
 /// Actions run by [`run_control`] on the controller.
-pub const CONTROLLER_ACTIONS: &[&str] = &["debug", "set_fact", "assert", "fail", "pause", "meta", "include_vars"];
+pub const CONTROLLER_ACTIONS: &[&str] = &[
+    "debug",
+    "set_fact",
+    "assert",
+    "fail",
+    "pause",
+    "meta",
+    "include_vars",
+];
 
 pub fn is_controller_action(short: &str) -> bool {
     CONTROLLER_ACTIONS.contains(&short)
@@ -96,7 +106,11 @@ pub fn register(reg: &mut ModuleRegistry) {
 }
 
 /// Run a controller action on normalized arguments.
-pub async fn run_control(short: &str, ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
+pub async fn run_control(
+    short: &str,
+    ctx: &ControlCtx<'_>,
+    args: Args,
+) -> Result<Outcome, ModuleError> {
     match short {
         "debug" => debug::run(ctx, args),
         "set_fact" => set_fact::run(ctx, args),
@@ -105,7 +119,9 @@ pub async fn run_control(short: &str, ctx: &ControlCtx<'_>, args: Args) -> Resul
         "pause" => pause::run(ctx, args).await,
         "meta" => meta::run(ctx, args),
         "include_vars" => include_vars::run(ctx, args),
-        other => Err(ModuleError::failed(format!("{other} is not a controller action"))),
+        other => Err(ModuleError::failed(format!(
+            "{other} is not a controller action"
+        ))),
     }
 }
 
@@ -118,7 +134,10 @@ impl Module for ControllerOnly {
         self.0
     }
     async fn run(&self, _: &ModuleContext, _: Args) -> Result<Outcome, ModuleError> {
-        Err(ModuleError::failed(format!("`{}` runs on the controller, through the executor", self.0.name)))
+        Err(ModuleError::failed(format!(
+            "`{}` runs on the controller, through the executor",
+            self.0.name
+        )))
     }
 }
 

@@ -17,10 +17,11 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 };
 
 pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let secs = args
-        .get("seconds")
-        .and_then(Value::as_f64)
-        .or_else(|| args.get("minutes").and_then(Value::as_f64).map(|m| m * 60.0));
+    let secs = args.get("seconds").and_then(Value::as_f64).or_else(|| {
+        args.get("minutes")
+            .and_then(Value::as_f64)
+            .map(|m| m * 60.0)
+    });
     let started = std::time::SystemTime::now();
     let start_text = format!("{:?}", started);
     if let Some(s) = secs {
@@ -35,7 +36,10 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
             .with("start", start_text)
             .with("stop", format!("{:?}", std::time::SystemTime::now()))
             .with("delta", s as i64)
-            .with("echo", args.get("echo").cloned().unwrap_or(Value::Bool(true)))
+            .with(
+                "echo",
+                args.get("echo").cloned().unwrap_or(Value::Bool(true)),
+            )
             .with("user_input", ""));
     }
     if !ctx.interactive {
@@ -43,7 +47,10 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
             "pause needs a terminal to prompt; give `seconds` or `minutes` to pause without one",
         ));
     }
-    let prompt = args.get("prompt").and_then(Value::as_str).unwrap_or("Press enter to continue, Ctrl+C to interrupt");
+    let prompt = args
+        .get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("Press enter to continue, Ctrl+C to interrupt");
     let input = tokio::task::spawn_blocking({
         let prompt = prompt.to_string();
         move || {
@@ -51,11 +58,17 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
             let _ = write!(out, "[pause]\n{prompt}:\n");
             let _ = out.flush();
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map(|_| line.trim_end_matches('\n').to_string())
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map(|_| line.trim_end_matches('\n').to_string())
         }
     })
     .await
     .map_err(|e| ModuleError::failed(e.to_string()))?
     .map_err(|e| ModuleError::failed(format!("pause: cannot read the terminal: {e}")))?;
-    Ok(Outcome::ok().with("start", start_text).with("user_input", input).with("echo", true))
+    Ok(Outcome::ok()
+        .with("start", start_text)
+        .with("user_input", input)
+        .with("echo", true))
 }

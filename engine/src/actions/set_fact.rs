@@ -23,7 +23,9 @@ pub fn run(_ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
         facts.insert(k, v);
     }
     if facts.is_empty() {
-        return Err(ModuleError::failed("No key/value pairs provided, at least one is required for this action to succeed"));
+        return Err(ModuleError::failed(
+            "No key/value pairs provided, at least one is required for this action to succeed",
+        ));
     }
     Ok(Outcome::ok().with("ansible_facts", Value::Object(facts)))
 }

@@ -1,13 +1,19 @@
 //! `setup` (and the implicit "Gathering Facts"): one shell round trip.
 
-use crate::module::{ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome};
+use crate::module::{
+    ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
+};
 use crate::vars::{parse_facts, FACTS_SCRIPT};
 use async_trait::async_trait;
 use serde_json::Value;
 
 pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[
-        ArgSpec::new("gather_subset", ArgType::List, "Accepted; srplay always gathers its one set"),
+        ArgSpec::new(
+            "gather_subset",
+            ArgType::List,
+            "Accepted; srplay always gathers its one set",
+        ),
         ArgSpec::new("gather_timeout", ArgType::Int, "Accepted"),
         ArgSpec::new("filter", ArgType::List, "Only facts matching these globs"),
         ArgSpec::new("fact_path", ArgType::Path, "Accepted"),

@@ -1,6 +1,8 @@
 //! `wait_for_connection`: retry a trivial command until the host answers.
 
-use crate::module::{ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome};
+use crate::module::{
+    ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
+};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -12,7 +14,10 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("sleep", ArgType::Int, "Seconds between attempts").default("1"),
         ArgSpec::new("timeout", ArgType::Int, "Give up after this many seconds").default("600"),
     ],
-    ..ModuleSpec::new("wait_for_connection", "Waits until remote system is reachable/usable")
+    ..ModuleSpec::new(
+        "wait_for_connection",
+        "Waits until remote system is reachable/usable",
+    )
 };
 
 pub struct WaitForConnection;
@@ -30,7 +35,11 @@ impl Module for WaitForConnection {
         let timeout = Duration::from_secs(n("timeout", 600));
         let mut last = String::new();
         while start.elapsed() < timeout {
-            let attempt = tokio::time::timeout(Duration::from_secs(n("connect_timeout", 5)), ctx.exec("true")).await;
+            let attempt = tokio::time::timeout(
+                Duration::from_secs(n("connect_timeout", 5)),
+                ctx.exec("true"),
+            )
+            .await;
             match attempt {
                 Ok(Ok(_)) => {
                     return Ok(Outcome::ok().with("elapsed", start.elapsed().as_secs()));
@@ -38,9 +47,16 @@ impl Module for WaitForConnection {
                 Ok(Err(e)) => last = e.to_string(),
                 Err(_) => last = "timed out".into(),
             }
-            ctx.progress.update(start.elapsed().as_secs(), timeout.as_secs(), "waiting for connection");
+            ctx.progress.update(
+                start.elapsed().as_secs(),
+                timeout.as_secs(),
+                "waiting for connection",
+            );
             tokio::time::sleep(Duration::from_secs(n("sleep", 1))).await;
         }
-        Ok(Outcome::failed(format!("timed out waiting for connection: {last}")).with("elapsed", start.elapsed().as_secs()))
+        Ok(
+            Outcome::failed(format!("timed out waiting for connection: {last}"))
+                .with("elapsed", start.elapsed().as_secs()),
+        )
     }
 }

@@ -14,7 +14,12 @@ pub trait ConnectionFactory: Send + Sync {
     /// `vars` are the host's rendered variables (`ansible_host`,
     /// `ansible_port`, `ansible_user`, `ansible_ssh_private_key_file`,
     /// `ansible_timeout`…), command-line defaults already applied.
-    async fn connect(&self, transport: &str, host: &str, vars: &Map<String, Value>) -> Result<Arc<dyn Connection>, ConnectionError>;
+    async fn connect(
+        &self,
+        transport: &str,
+        host: &str,
+        vars: &Map<String, Value>,
+    ) -> Result<Arc<dyn Connection>, ConnectionError>;
 }
 
 /// The factory of a build without the SSH transport.
@@ -22,14 +27,24 @@ pub struct NoRemoteTransport;
 
 #[async_trait]
 impl ConnectionFactory for NoRemoteTransport {
-    async fn connect(&self, transport: &str, _host: &str, _vars: &Map<String, Value>) -> Result<Arc<dyn Connection>, ConnectionError> {
-        Err(ConnectionError::Unreachable(format!("{transport} transport not built in this build")))
+    async fn connect(
+        &self,
+        transport: &str,
+        _host: &str,
+        _vars: &Map<String, Value>,
+    ) -> Result<Arc<dyn Connection>, ConnectionError> {
+        Err(ConnectionError::Unreachable(format!(
+            "{transport} transport not built in this build"
+        )))
     }
 }
 
+/// One host's connection, opened on first use.
+type Slot = Arc<Mutex<Option<Arc<dyn Connection>>>>;
+
 #[derive(Default)]
 pub struct Pool {
-    conns: Mutex<HashMap<String, Arc<Mutex<Option<Arc<dyn Connection>>>>>>,
+    conns: Mutex<HashMap<String, Slot>>,
 }
 
 impl Pool {
@@ -40,7 +55,13 @@ impl Pool {
         vars: &Map<String, Value>,
         factory: &dyn ConnectionFactory,
     ) -> Result<Arc<dyn Connection>, ConnectionError> {
-        let slot = self.conns.lock().await.entry(format!("{transport}/{key}")).or_default().clone();
+        let slot = self
+            .conns
+            .lock()
+            .await
+            .entry(format!("{transport}/{key}"))
+            .or_default()
+            .clone();
         let mut slot = slot.lock().await;
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());

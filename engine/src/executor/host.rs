@@ -23,7 +23,8 @@ pub struct HostDone {
     pub registered: Map<String, Value>,
 }
 
-const CENSORED: &str = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 struct Eval(Arc<LazyVars>);
 
@@ -39,7 +40,12 @@ impl Evaluator for Eval {
 struct Renderer(Arc<LazyVars>);
 
 impl TemplateRenderer for Renderer {
-    fn render(&self, name: &str, source: &str, extra: &Map<String, Value>) -> Result<String, String> {
+    fn render(
+        &self,
+        name: &str,
+        source: &str,
+        extra: &Map<String, Value>,
+    ) -> Result<String, String> {
         render_text(source, &self.0.with_extra(extra)).map_err(|e| format!("{name}: {}", e.msg))
     }
 }
@@ -69,18 +75,31 @@ fn failed_result(msg: impl Into<String>) -> Map<String, Value> {
 
 /// Registered values hold no internal keys.
 fn public(r: &Map<String, Value>) -> Map<String, Value> {
-    r.iter().filter(|(k, _)| !k.starts_with("_ansible")).map(|(k, v)| (k.clone(), v.clone())).collect()
+    r.iter()
+        .filter(|(k, _)| !k.starts_with("_ansible"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 impl Executor {
-    fn bool_opt(&self, scope: &Scope, task: &Task, name: &str, vars: &Arc<LazyVars>) -> Option<bool> {
+    fn bool_opt(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        name: &str,
+        vars: &Arc<LazyVars>,
+    ) -> Option<bool> {
         let v = scope.opt(&task.kw, name)?;
         let rendered = render_value_in(v, vars).ok()?;
         parse_bool(&rendered)
     }
 
     /// The items of a task's loop.
-    pub(crate) fn loop_items(&self, task: &Task, vars: &Arc<LazyVars>) -> Result<Vec<Value>, String> {
+    pub(crate) fn loop_items(
+        &self,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Vec<Value>, String> {
         match &task.loop_ {
             None => Ok(vec![]),
             Some(Loop::Items(v)) => match render_value_in(v, vars).map_err(|e| e.msg)? {
@@ -104,9 +123,19 @@ impl Executor {
     }
 
     /// `item` (or `loop_var`), `index_var`, `ansible_loop` for one item.
-    pub(crate) fn loop_vars(&self, task: &Task, item: &Value, index: usize, len: usize) -> Map<String, Value> {
+    pub(crate) fn loop_vars(
+        &self,
+        task: &Task,
+        item: &Value,
+        index: usize,
+        len: usize,
+    ) -> Map<String, Value> {
         let lc = &task.loop_control;
-        let var = lc.get("loop_var").and_then(Value::as_str).unwrap_or("item").to_string();
+        let var = lc
+            .get("loop_var")
+            .and_then(Value::as_str)
+            .unwrap_or("item")
+            .to_string();
         let mut m = Map::new();
         m.insert(var.clone(), item.clone());
         m.insert("ansible_loop_var".into(), Value::String(var));
@@ -147,13 +176,21 @@ impl Executor {
         v
     }
 
-    pub(crate) async fn run_on_host(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, host: &str) -> HostDone {
+    pub(crate) async fn run_on_host(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+    ) -> HostDone {
         let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
         let delegate = match scope.opt(&task.kw, "delegate_to") {
             Some(d) => match render_value_in(d, &vars) {
                 Ok(Value::String(s)) if !s.is_empty() => Some(s),
                 Ok(_) => None,
-                Err(e) => return self.finish(prt, task, scope, host, None, failed_result(e.msg), None),
+                Err(e) => {
+                    return self.finish(prt, task, scope, host, None, failed_result(e.msg), None)
+                }
             },
             None => None,
         };
@@ -164,28 +201,79 @@ impl Executor {
                 match first_false(&conds, &vars) {
                     Err(e) => failed_result(e),
                     Ok(Some(c)) => skipped(c),
-                    Ok(None) => self.attempts(prt, task, scope, host, &Map::new(), delegate.as_deref()).await,
+                    Ok(None) => {
+                        self.attempts(prt, task, scope, host, &Map::new(), delegate.as_deref())
+                            .await
+                    }
                 }
             }
-            Some(_) => return self.run_loop(prt, task, scope, host, &vars, delegate, no_log).await,
+            Some(_) => {
+                return self
+                    .run_loop(prt, task, scope, host, &vars, delegate, no_log)
+                    .await
+            }
         };
-        self.emit(task, host, delegate.as_deref(), None, &result, no_log, scope, &vars);
-        self.finish(prt, task, scope, host, delegate.as_deref(), result, Some(&vars))
+        self.emit(
+            task,
+            host,
+            delegate.as_deref(),
+            None,
+            &result,
+            no_log,
+            scope,
+            &vars,
+        );
+        self.finish(
+            prt,
+            task,
+            scope,
+            host,
+            delegate.as_deref(),
+            result,
+            Some(&vars),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn run_loop(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, host: &str, vars: &Arc<LazyVars>, delegate: Option<String>, no_log: bool) -> HostDone {
+    async fn run_loop(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        vars: &Arc<LazyVars>,
+        delegate: Option<String>,
+        no_log: bool,
+    ) -> HostDone {
         // Conditions of the surrounding blocks are checked once, before the loop.
         let outer: Vec<&Value> = scope.when.iter().collect();
         match first_false(&outer, vars) {
             Err(e) => {
                 let r = failed_result(e);
-                self.emit(task, host, delegate.as_deref(), None, &r, no_log, scope, vars);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
                 return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
             }
             Ok(Some(c)) => {
                 let r = skipped(c);
-                self.emit(task, host, delegate.as_deref(), None, &r, no_log, scope, vars);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
                 return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
             }
             Ok(None) => {}
@@ -194,17 +282,39 @@ impl Executor {
             Ok(i) => i,
             Err(e) => {
                 let r = failed_result(e);
-                self.emit(task, host, delegate.as_deref(), None, &r, no_log, scope, vars);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
                 return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
             }
         };
         if items.is_empty() {
             let r = json!({"changed": false, "skipped": true, "skipped_reason": "No items in the list", "results": []});
             let r = r.as_object().cloned().unwrap_or_default();
-            self.emit(task, host, delegate.as_deref(), None, &r, no_log, scope, vars);
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                None,
+                &r,
+                no_log,
+                scope,
+                vars,
+            );
             return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
         }
-        let pause = task.loop_control.get("pause").and_then(Value::as_f64).unwrap_or(0.0);
+        let pause = task
+            .loop_control
+            .get("pause")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         let mut results = Vec::new();
         // Items skipped by `when` are printed when the loop ends, after the
         // task's own `skipping:` line when every item was skipped (ansible-core).
@@ -225,7 +335,10 @@ impl Executor {
                     when_skipped = true;
                     skipped(c)
                 }
-                Ok(None) => self.attempts(prt, task, scope, host, &lv, delegate.as_deref()).await,
+                Ok(None) => {
+                    self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
+                        .await
+                }
             };
             for (k, v) in &lv {
                 if k != "ansible_loop" || task.loop_control.get("extended").is_some() {
@@ -236,12 +349,24 @@ impl Executor {
             if when_skipped {
                 pending.push((label, r.clone(), ivars.clone()));
             } else {
-                self.emit(task, host, delegate.as_deref(), Some(label), &r, no_log, scope, &ivars);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    Some(label),
+                    &r,
+                    no_log,
+                    scope,
+                    &ivars,
+                );
             }
             self.apply_effects(prt, task, host, delegate.as_deref(), &r);
             results.push(Value::Object(public(&r)));
         }
-        let statuses: Vec<Status> = results.iter().map(|r| status_of(r.as_object().unwrap_or(&Map::new()))).collect();
+        let statuses: Vec<Status> = results
+            .iter()
+            .map(|r| status_of(r.as_object().unwrap_or(&Map::new())))
+            .collect();
         let mut agg = Map::new();
         let any = |s: Status| statuses.contains(&s);
         agg.insert("changed".into(), any(Status::Changed).into());
@@ -263,19 +388,46 @@ impl Executor {
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
         for (l, pr, pv) in pending.drain(..) {
-            self.emit(task, host, delegate.as_deref(), Some(l), &pr, no_log, scope, &pv);
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                Some(l),
+                &pr,
+                no_log,
+                scope,
+                &pv,
+            );
         }
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
     }
 
     /// The action, retried per `until`/`retries`/`delay`, with
     /// `changed_when`/`failed_when` applied to each attempt.
-    async fn attempts(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, host: &str, extra: &Map<String, Value>, delegate: Option<&str>) -> Map<String, Value> {
+    async fn attempts(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        extra: &Map<String, Value>,
+        delegate: Option<&str>,
+    ) -> Map<String, Value> {
         let vars = self.task_vars(prt, Some(task), scope, host, extra);
         let num = |v: &Option<Value>, d: f64| -> f64 {
-            v.as_ref().and_then(|v| render_value_in(v, &vars).ok()).and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(d)
+            v.as_ref()
+                .and_then(|v| render_value_in(v, &vars).ok())
+                .and_then(|v| {
+                    v.as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .unwrap_or(d)
         };
-        let retries = if task.until.is_some() { num(&task.retries, 3.0).max(0.0) as u64 } else { 0 };
+        let retries = if task.until.is_some() {
+            num(&task.retries, 3.0).max(0.0) as u64
+        } else {
+            0
+        };
         let delay = num(&task.delay, 5.0).max(0.0);
         let mut attempt = 0u64;
         loop {
@@ -297,10 +449,15 @@ impl Executor {
             let done = condition(until, &uvars).unwrap_or(false);
             r.insert("attempts".into(), attempt.into());
             if done {
-                r.insert("failed".into(), r.get("failed").cloned().unwrap_or(false.into()));
+                r.insert(
+                    "failed".into(),
+                    r.get("failed").cloned().unwrap_or(false.into()),
+                );
                 return r;
             }
-            if attempt >= retries.max(1) {
+            // ansible-core runs `retries + 1` attempts and reports at most `retries`.
+            if attempt > retries {
+                r.insert("attempts".into(), retries.max(1).into());
                 r.insert("failed".into(), true.into());
                 Self::ensure_failure_msg(task, &mut r);
                 return r;
@@ -308,7 +465,7 @@ impl Executor {
             self.reporter.print(&format!(
                 "FAILED - RETRYING: [{host}]: {} ({} retries left).\n",
                 task.display_name(),
-                retries - attempt
+                retries + 1 - attempt
             ));
             tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
         }
@@ -328,7 +485,9 @@ impl Executor {
         let v = vars.with_extra(&extra);
         let eval_all = |c: &Value| -> Result<bool, String> {
             match c {
-                Value::Array(list) => list.iter().try_fold(true, |acc, x| condition(x, &v).map(|b| acc && b).map_err(|e| e.msg)),
+                Value::Array(list) => list.iter().try_fold(true, |acc, x| {
+                    condition(x, &v).map(|b| acc && b).map_err(|e| e.msg)
+                }),
                 other => condition(other, &v).map_err(|e| e.msg),
             }
         };
@@ -338,7 +497,10 @@ impl Executor {
                     r.insert("changed".into(), b.into());
                 }
                 Err(e) => {
-                    *r = failed_result(format!("The conditional check '{}' failed. The error was: {e}", cond_text(c)));
+                    *r = failed_result(format!(
+                        "The conditional check '{}' failed. The error was: {e}",
+                        cond_text(c)
+                    ));
                     return;
                 }
             }
@@ -349,16 +511,30 @@ impl Executor {
                     r.insert("failed_when_result".into(), b.into());
                     r.insert("failed".into(), b.into());
                     if b {
-                        r.entry("exception").or_insert_with(|| "(traceback unavailable)".into());
+                        r.entry("exception")
+                            .or_insert_with(|| "(traceback unavailable)".into());
                     }
                 }
-                Err(e) => *r = failed_result(format!("The conditional check '{}' failed. The error was: {e}", cond_text(c))),
+                Err(e) => {
+                    *r = failed_result(format!(
+                        "The conditional check '{}' failed. The error was: {e}",
+                        cond_text(c)
+                    ))
+                }
             }
         }
     }
 
     /// One run of the task's action on the host.
-    async fn execute(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, host: &str, vars: &Arc<LazyVars>, delegate: Option<&str>) -> Map<String, Value> {
+    async fn execute(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        vars: &Arc<LazyVars>,
+        delegate: Option<&str>,
+    ) -> Map<String, Value> {
         let Some(module) = self.loader.registry().get(&task.action) else {
             return failed_result(format!("couldn't resolve module/action '{}'", task.action));
         };
@@ -383,8 +559,12 @@ impl Executor {
             Ok(a) => a,
             Err(e) => return failed_result(e.to_string()),
         };
-        let check = self.bool_opt(scope, task, "check_mode", vars).unwrap_or(self.opts.check);
-        let diff = self.bool_opt(scope, task, "diff", vars).unwrap_or(self.opts.diff);
+        let check = self
+            .bool_opt(scope, task, "check_mode", vars)
+            .unwrap_or(self.opts.check);
+        let diff = self
+            .bool_opt(scope, task, "diff", vars)
+            .unwrap_or(self.opts.diff);
         if actions::is_controller_action(short) {
             let eval = Eval(vars.clone());
             let reporter = self.reporter.clone();
@@ -408,7 +588,11 @@ impl Executor {
         };
         let conn_vars = self.with_cli_defaults(conn_vars);
         let transport = self.transport(target, &conn_vars);
-        let conn = match self.pool.get(target, &transport, &conn_vars, self.factory.as_ref()).await {
+        let conn = match self
+            .pool
+            .get(target, &transport, &conn_vars, self.factory.as_ref())
+            .await
+        {
             Ok(c) => c,
             Err(e) => return unreachable(e.to_string()),
         };
@@ -439,7 +623,8 @@ impl Executor {
     fn with_cli_defaults(&self, mut vars: Map<String, Value>) -> Map<String, Value> {
         let mut set = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
-                vars.entry(k.to_string()).or_insert_with(|| Value::String(v.clone()));
+                vars.entry(k.to_string())
+                    .or_insert_with(|| Value::String(v.clone()));
             }
         };
         set("ansible_user", &self.opts.remote_user);
@@ -462,8 +647,18 @@ impl Executor {
         "ssh".into()
     }
 
-    fn resolve_become(&self, scope: &Scope, task: &Task, vars: &Arc<LazyVars>) -> Result<Option<Become>, String> {
-        let var = |k: &str| vars.resolve(k).ok().flatten().and_then(|v| crate::template::to_json(&v).ok());
+    fn resolve_become(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Option<Become>, String> {
+        let var = |k: &str| {
+            vars.resolve(k)
+                .ok()
+                .flatten()
+                .and_then(|v| crate::template::to_json(&v).ok())
+        };
         let on = self
             .bool_opt(scope, task, "become", vars)
             .or_else(|| var("ansible_become").as_ref().and_then(parse_bool))
@@ -479,19 +674,36 @@ impl Executor {
                 .and_then(|x| x.as_str().map(str::to_string))
                 .or_else(|| cli.clone())
         };
-        let method_name = text("become_method", "ansible_become_method", &self.opts.become_method).unwrap_or_else(|| "sudo".into());
-        let method = BecomeMethod::parse(&method_name).ok_or_else(|| format!("become method '{method_name}' is not supported (sudo, su)"))?;
+        let method_name = text(
+            "become_method",
+            "ansible_become_method",
+            &self.opts.become_method,
+        )
+        .unwrap_or_else(|| "sudo".into());
+        let method = BecomeMethod::parse(&method_name)
+            .ok_or_else(|| format!("become method '{method_name}' is not supported (sudo, su)"))?;
         Ok(Some(Become {
             method,
-            user: text("become_user", "ansible_become_user", &self.opts.become_user).unwrap_or_else(|| "root".into()),
-            password: var("ansible_become_password").or_else(|| var("ansible_become_pass")).and_then(|v| v.as_str().map(str::to_string)).or_else(|| self.opts.become_pass.clone()),
+            user: text("become_user", "ansible_become_user", &self.opts.become_user)
+                .unwrap_or_else(|| "root".into()),
+            password: var("ansible_become_password")
+                .or_else(|| var("ansible_become_pass"))
+                .and_then(|v| v.as_str().map(str::to_string))
+                .or_else(|| self.opts.become_pass.clone()),
             flags: text("become_flags", "ansible_become_flags", &None),
             exe: text("become_exe", "ansible_become_exe", &None),
         }))
     }
 
-    fn environment(&self, scope: &Scope, task: &Task, vars: &Arc<LazyVars>) -> Result<Vec<(String, String)>, String> {
-        let Some(env) = scope.opt(&task.kw, "environment") else { return Ok(vec![]) };
+    fn environment(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let Some(env) = scope.opt(&task.kw, "environment") else {
+            return Ok(vec![]);
+        };
         let rendered = render_value_in(env, vars).map_err(|e| e.msg)?;
         let maps: Vec<Value> = match rendered {
             Value::Array(a) => a,
@@ -500,11 +712,19 @@ impl Executor {
         };
         let mut out = Vec::new();
         for m in maps {
-            let Value::Object(m) = m else { return Err("environment must be a mapping".into()) };
+            let Value::Object(m) = m else {
+                return Err("environment must be a mapping".into());
+            };
             for (k, v) in m {
                 let s = match v {
                     Value::String(s) => s,
-                    Value::Bool(b) => if b { "True".into() } else { "False".into() },
+                    Value::Bool(b) => {
+                        if b {
+                            "True".into()
+                        } else {
+                            "False".into()
+                        }
+                    }
                     other => other.to_string(),
                 };
                 out.retain(|(x, _): &(String, String)| x != &k);
@@ -516,14 +736,35 @@ impl Executor {
 
     /// Print a result (censored under `no_log`).
     #[allow(clippy::too_many_arguments)]
-    fn emit(&self, task: &Task, host: &str, delegate: Option<&str>, item: Option<String>, r: &Map<String, Value>, no_log: bool, scope: &Scope, vars: &Arc<LazyVars>) {
+    fn emit(
+        &self,
+        task: &Task,
+        host: &str,
+        delegate: Option<&str>,
+        item: Option<String>,
+        r: &Map<String, Value>,
+        no_log: bool,
+        scope: &Scope,
+        vars: &Arc<LazyVars>,
+    ) {
         let status = status_of(r);
-        let ignored = status == Status::Failed && item.is_none() && self.bool_opt(scope, task, "ignore_errors", vars).unwrap_or(false);
-        let ignored = ignored || (status == Status::Unreachable && self.bool_opt(scope, task, "ignore_unreachable", vars).unwrap_or(false));
+        let ignored = status == Status::Failed
+            && item.is_none()
+            && self
+                .bool_opt(scope, task, "ignore_errors", vars)
+                .unwrap_or(false);
+        let ignored = ignored
+            || (status == Status::Unreachable
+                && self
+                    .bool_opt(scope, task, "ignore_unreachable", vars)
+                    .unwrap_or(false));
         let shown = if no_log {
             let mut m = Map::new();
             m.insert("censored".into(), CENSORED.into());
-            m.insert("changed".into(), r.get("changed").cloned().unwrap_or(false.into()));
+            m.insert(
+                "changed".into(),
+                r.get("changed").cloned().unwrap_or(false.into()),
+            );
             for k in ["failed", "skipped", "unreachable"] {
                 if let Some(v) = r.get(k) {
                     m.insert(k.into(), v.clone());
@@ -543,26 +784,58 @@ impl Executor {
             action: task.short_action().to_string(),
             origin: (status == Status::Failed && task.pos.line > 0).then(|| task.pos.clone()),
             controller: actions::is_controller_action(task.short_action()),
-            error_msg: r.get("msg").map(|m| m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string())),
+            error_msg: r.get("msg").map(|m| {
+                m.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| m.to_string())
+            }),
         });
     }
 
     /// ansible-core 2.19 words a failure that carries no message.
     fn ensure_failure_msg(task: &Task, r: &mut Map<String, Value>) {
         if status_of(r) == Status::Failed && !r.contains_key("msg") {
-            let kind = if actions::is_controller_action(task.short_action()) { "Action" } else { "Module" };
-            r.insert("msg".into(), format!("Task failed: {kind} failed: Unknown error.").into());
+            let kind = if actions::is_controller_action(task.short_action()) {
+                "Action"
+            } else {
+                "Module"
+            };
+            r.insert(
+                "msg".into(),
+                format!("Task failed: {kind} failed: Unknown error.").into(),
+            );
         }
     }
 
     /// Facts, set_fact, include_vars and notifications of one result.
-    fn apply_effects(&self, prt: &PlayRt, task: &Task, host: &str, delegate: Option<&str>, r: &Map<String, Value>) {
+    fn apply_effects(
+        &self,
+        prt: &PlayRt,
+        task: &Task,
+        host: &str,
+        delegate: Option<&str>,
+        r: &Map<String, Value>,
+    ) {
         let status = status_of(r);
         if matches!(status, Status::Ok | Status::Changed) {
             if let Some(Value::Object(facts)) = r.get("ansible_facts") {
-                let short = self.loader.registry().get(&task.action).map(|m| m.spec().name).unwrap_or("");
-                let delegate_facts = task.kw.opts.get("delegate_facts").and_then(parse_bool).unwrap_or(false);
-                let target = if delegate_facts { delegate.unwrap_or(host) } else { host };
+                let short = self
+                    .loader
+                    .registry()
+                    .get(&task.action)
+                    .map(|m| m.spec().name)
+                    .unwrap_or("");
+                let delegate_facts = task
+                    .kw
+                    .opts
+                    .get("delegate_facts")
+                    .and_then(parse_bool)
+                    .unwrap_or(false);
+                let target = if delegate_facts {
+                    delegate.unwrap_or(host)
+                } else {
+                    host
+                };
                 let mut st = self.state();
                 let hs = st.host(target);
                 match short {
@@ -580,29 +853,67 @@ impl Executor {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finish(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Task, scope: &Scope, host: &str, delegate: Option<&str>, r: Map<String, Value>, vars: Option<&Arc<LazyVars>>) -> HostDone {
+    fn finish(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        delegate: Option<&str>,
+        r: Map<String, Value>,
+        vars: Option<&Arc<LazyVars>>,
+    ) -> HostDone {
         self.apply_effects(prt, task, host, delegate, &r);
-        let vars = vars.cloned().unwrap_or_else(|| self.task_vars(prt, Some(task), scope, host, &Map::new()));
+        let vars = vars
+            .cloned()
+            .unwrap_or_else(|| self.task_vars(prt, Some(task), scope, host, &Map::new()));
         self.record(prt, task, scope, host, r, &vars)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finish_loop(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Task, scope: &Scope, host: &str, _delegate: Option<&str>, r: Map<String, Value>, vars: &Arc<LazyVars>) -> HostDone {
-        if status_of(&r) == Status::Failed && self.bool_opt(scope, task, "ignore_errors", vars).unwrap_or(false) {
+    fn finish_loop(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        _delegate: Option<&str>,
+        r: Map<String, Value>,
+        vars: &Arc<LazyVars>,
+    ) -> HostDone {
+        if status_of(&r) == Status::Failed
+            && self
+                .bool_opt(scope, task, "ignore_errors", vars)
+                .unwrap_or(false)
+        {
             self.cb.raw("...ignoring\n");
         }
         self.record(prt, task, scope, host, r, vars)
     }
 
     /// Stats, `register`, and the host's failed/unreachable state.
-    fn record(self: &Arc<Self>, _prt: &Arc<PlayRt>, task: &Task, scope: &Scope, host: &str, r: Map<String, Value>, vars: &Arc<LazyVars>) -> HostDone {
+    fn record(
+        self: &Arc<Self>,
+        _prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        r: Map<String, Value>,
+        vars: &Arc<LazyVars>,
+    ) -> HostDone {
         let status = status_of(&r);
-        let ignore_errors = self.bool_opt(scope, task, "ignore_errors", vars).unwrap_or(false);
-        let ignore_unreachable = self.bool_opt(scope, task, "ignore_unreachable", vars).unwrap_or(false);
+        let ignore_errors = self
+            .bool_opt(scope, task, "ignore_errors", vars)
+            .unwrap_or(false);
+        let ignore_unreachable = self
+            .bool_opt(scope, task, "ignore_unreachable", vars)
+            .unwrap_or(false);
         let registered = public(&r);
         let mut st = self.state();
         if let Some(reg) = &task.register {
-            st.host(host).set_facts.insert(reg.clone(), Value::Object(registered.clone()));
+            st.host(host)
+                .set_facts
+                .insert(reg.clone(), Value::Object(registered.clone()));
         }
         let mut failed_hard = false;
         match status {
@@ -622,7 +933,10 @@ impl Executor {
                 failed_hard = true;
                 let hs = st.host(host);
                 hs.failed = true;
-                hs.failed_task = Some((json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}), Value::Object(registered.clone())));
+                hs.failed_task = Some((
+                    json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
+                    Value::Object(registered.clone()),
+                ));
                 let s = st.stats(host);
                 if scope.rescuable {
                     s.rescued += 1;
@@ -640,7 +954,10 @@ impl Executor {
                 st.unreachable.insert(host.to_string());
             }
         }
-        HostDone { failed_hard, registered }
+        HostDone {
+            failed_hard,
+            registered,
+        }
     }
 }
 
@@ -657,7 +974,13 @@ fn first_false<'a>(conds: &[&'a Value], vars: &Arc<LazyVars>) -> Result<Option<&
         match condition(c, vars) {
             Ok(true) => {}
             Ok(false) => return Ok(Some(c)),
-            Err(e) => return Err(format!("The conditional check '{}' failed. The error was: {}", cond_text(c), e.msg)),
+            Err(e) => {
+                return Err(format!(
+                    "The conditional check '{}' failed. The error was: {}",
+                    cond_text(c),
+                    e.msg
+                ))
+            }
         }
     }
     Ok(None)

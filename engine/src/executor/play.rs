@@ -65,31 +65,55 @@ impl Executor {
             m.insert(k.clone(), VarValue::raw(v.clone()));
         }
         let groups = self.inventory.groups();
-        m.insert("groups".into(), VarValue::literal(serde_json::to_value(&groups).unwrap_or_default()));
-        m.insert("playbook_dir".into(), VarValue::literal(Value::String(self.loader.playbook_dir().display().to_string())));
+        m.insert(
+            "groups".into(),
+            VarValue::literal(serde_json::to_value(&groups).unwrap_or_default()),
+        );
+        m.insert(
+            "playbook_dir".into(),
+            VarValue::literal(Value::String(
+                self.loader.playbook_dir().display().to_string(),
+            )),
+        );
         LazyVars::new(m, Default::default())
     }
 
     fn play_hosts(&self, play: &Play) -> Result<Vec<String>, String> {
         let vars = self.play_level_vars(play);
-        let pattern = match render_value_in(&play.hosts, &vars).map_err(|e| format!("{}: {e}", play.pos))? {
-            Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or(v.to_string())).collect::<Vec<_>>().join(","),
-            Value::String(s) => s,
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
+        let pattern =
+            match render_value_in(&play.hosts, &vars).map_err(|e| format!("{}: {e}", play.pos))? {
+                Value::Array(a) => a
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or(v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
         let mut hosts = self.inventory.select(&pattern)?;
-        if pattern.split([',', ':']).any(|p| p.trim() == "localhost") && !hosts.iter().any(|h| h == "localhost") {
+        if pattern.split([',', ':']).any(|p| p.trim() == "localhost")
+            && !hosts.iter().any(|h| h == "localhost")
+        {
             hosts.push("localhost".into());
         }
         if let Some(limit) = &self.opts.limit {
             let allowed = self.inventory.select(limit)?;
-            hosts.retain(|h| allowed.contains(h) || (h == "localhost" && limit.split([',', ':']).any(|p| p.trim() == "localhost")));
+            hosts.retain(|h| {
+                allowed.contains(h)
+                    || (h == "localhost"
+                        && limit.split([',', ':']).any(|p| p.trim() == "localhost"))
+            });
         }
         let st = self.state();
         hosts.retain(|h| !st.failed_hosts.contains(h) && !st.unreachable.contains(h));
         drop(st);
-        match play.order.as_ref().and_then(Value::as_str).unwrap_or("inventory") {
+        match play
+            .order
+            .as_ref()
+            .and_then(Value::as_str)
+            .unwrap_or("inventory")
+        {
             "sorted" => hosts.sort(),
             "reverse_sorted" => {
                 hosts.sort();
@@ -123,7 +147,10 @@ impl Executor {
                 }
             }
             if !loaded {
-                return Err(format!("{pos}: vars file {} was not found", Value::Array(candidates)));
+                return Err(format!(
+                    "{pos}: vars file {} was not found",
+                    Value::Array(candidates)
+                ));
             }
         }
         Ok(out)
@@ -146,7 +173,8 @@ impl Executor {
             }
         }
         let vars_files = self.load_vars_files(&play)?;
-        let batches = super::serial::batches(&hosts, play.serial.as_ref()).map_err(|e| format!("{}: {e}", play.pos))?;
+        let batches = super::serial::batches(&hosts, play.serial.as_ref())
+            .map_err(|e| format!("{}: {e}", play.pos))?;
         let any_errors_fatal = truthy(play.kw.opts.get("any_errors_fatal"), false);
         let max_fail = play.max_fail_percentage.as_ref().and_then(|v| match v {
             Value::Number(n) => n.as_f64(),
@@ -189,7 +217,12 @@ impl Executor {
             });
             self.run_batch(&prt).await;
             let st = self.state();
-            let remaining = batch.iter().filter(|h| !st.unreachable.contains(*h) && st.hosts.get(*h).is_none_or(|s| !s.failed)).count();
+            let remaining = batch
+                .iter()
+                .filter(|h| {
+                    !st.unreachable.contains(*h) && st.hosts.get(*h).is_none_or(|s| !s.failed)
+                })
+                .count();
             drop(st);
             if prt.ended() {
                 break;
@@ -216,11 +249,15 @@ impl Executor {
     async fn run_batch(self: &Arc<Self>, prt: &Arc<PlayRt>) {
         let play = &prt.play;
         // Play vars are their own layer, not block vars.
-        let play_kw = crate::playbook::Keywords { vars: Map::new(), ..play.kw.clone() };
+        let play_kw = crate::playbook::Keywords {
+            vars: Map::new(),
+            ..play.kw.clone()
+        };
         let scope = Scope::default().child(&play_kw);
         if truthy(play.gather_facts.as_ref(), true) {
             let task = gather_task(play);
-            self.run_items(prt, &[task], &scope, prt.batch.clone()).await;
+            self.run_items(prt, &[task], &scope, prt.batch.clone())
+                .await;
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
             if prt.ended() || self.cancel.code().is_some() {
@@ -230,12 +267,14 @@ impl Executor {
                 // `strategy: free`: every host walks the section on its own.
                 let mut set = tokio::task::JoinSet::new();
                 for h in prt.batch.clone() {
-                    let (me, prt, scope, section) = (self.clone(), prt.clone(), scope.clone(), section.clone());
+                    let (me, prt, scope, section) =
+                        (self.clone(), prt.clone(), scope.clone(), section.clone());
                     set.spawn(async move { me.run_items(&prt, &section, &scope, vec![h]).await });
                 }
                 while set.join_next().await.is_some() {}
             } else {
-                self.run_items(prt, section, &scope, prt.batch.clone()).await;
+                self.run_items(prt, section, &scope, prt.batch.clone())
+                    .await;
             }
             self.flush_handlers(prt, &scope).await;
         }
@@ -248,8 +287,10 @@ fn gather_task(play: &Play) -> Item {
     if let Some(s) = play.kw.opts.get("gather_subset") {
         args.insert("gather_subset".into(), s.clone());
     }
-    let mut kw = Keywords::default();
-    kw.tags = vec!["always".into()];
+    let kw = Keywords {
+        tags: vec!["always".into()],
+        ..Default::default()
+    };
     Item::Task(Arc::new(Task {
         name: Some("Gathering Facts".into()),
         action: "setup".into(),
@@ -266,6 +307,9 @@ fn gather_task(play: &Play) -> Item {
         notify: vec![],
         listen: vec![],
         pos: play.pos.clone(),
-        ctx: Arc::new(FileCtx { file: play.ctx.file.clone(), role: None }),
+        ctx: Arc::new(FileCtx {
+            file: play.ctx.file.clone(),
+            role: None,
+        }),
     }))
 }

@@ -49,13 +49,19 @@ mod tests {
             when: vec![json!("a")],
             tags: vec!["t1".into()],
             vars: json!({"x": 1, "y": 1}).as_object().cloned().unwrap(),
-            opts: json!({"become": true, "ignore_errors": true}).as_object().cloned().unwrap(),
+            opts: json!({"become": true, "ignore_errors": true})
+                .as_object()
+                .cloned()
+                .unwrap(),
         };
         let child = Keywords {
             when: vec![json!("b")],
             tags: vec!["t2".into(), "t1".into()],
             vars: json!({"y": 2}).as_object().cloned().unwrap(),
-            opts: json!({"ignore_errors": false}).as_object().cloned().unwrap(),
+            opts: json!({"ignore_errors": false})
+                .as_object()
+                .cloned()
+                .unwrap(),
         };
         let s = Scope::default().child(&parent).child(&child);
         assert_eq!(s.when, vec![json!("a"), json!("b")]);
@@ -63,7 +69,10 @@ mod tests {
         assert_eq!(s.block_vars["y"], 2);
         assert_eq!(s.opts["become"], true);
         assert_eq!(s.opts["ignore_errors"], false);
-        let task_kw = Keywords { opts: json!({"become": false}).as_object().cloned().unwrap(), ..Default::default() };
+        let task_kw = Keywords {
+            opts: json!({"become": false}).as_object().cloned().unwrap(),
+            ..Default::default()
+        };
         assert_eq!(s.opt(&task_kw, "become"), Some(&json!(false)));
         assert_eq!(s.opt(&task_kw, "ignore_errors"), Some(&json!(false)));
     }

@@ -6,9 +6,16 @@ use serde_json::Value;
 /// but never below one host.
 fn size(v: &Value, total: usize) -> Result<usize, String> {
     let n = match v {
-        Value::Number(n) => n.as_i64().ok_or("serial must be an integer or a percentage")?,
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or("serial must be an integer or a percentage")?,
         Value::String(s) if s.trim().ends_with('%') => {
-            let pct: f64 = s.trim().trim_end_matches('%').trim().parse().map_err(|_| format!("bad serial `{s}`"))?;
+            let pct: f64 = s
+                .trim()
+                .trim_end_matches('%')
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad serial `{s}`"))?;
             let n = ((total as f64) * pct / 100.0) as i64;
             return Ok((n.max(1)) as usize);
         }
@@ -58,7 +65,11 @@ mod tests {
             (Some(json!("3")), vec![3, 2]),
         ];
         for (serial, want) in cases {
-            let got: Vec<usize> = batches(&hosts, serial.as_ref()).unwrap().iter().map(Vec::len).collect();
+            let got: Vec<usize> = batches(&hosts, serial.as_ref())
+                .unwrap()
+                .iter()
+                .map(Vec::len)
+                .collect();
             assert_eq!(got, want, "{serial:?}");
         }
         assert!(batches(&hosts, Some(&json!("x"))).is_err());

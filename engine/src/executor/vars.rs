@@ -15,10 +15,19 @@ use std::sync::{Arc, Weak};
 impl Executor {
     /// Every layer for `host` running `task` in `scope`; `extra` are
     /// loop/magic values for this evaluation (`item`, `ansible_loop`…).
-    pub(crate) fn task_vars(self: &Arc<Self>, prt: &Arc<PlayRt>, task: Option<&Task>, scope: &Scope, host: &str, extra: &Map<String, Value>) -> Arc<LazyVars> {
+    pub(crate) fn task_vars(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: Option<&Task>,
+        scope: &Scope,
+        host: &str,
+        extra: &Map<String, Value>,
+    ) -> Arc<LazyVars> {
         let mut l = VarLayers::new();
         let play_roles = prt.roles.lock().expect("not poisoned").clone();
-        let role = task.and_then(|t| t.ctx.role.clone()).or_else(|| scope.role.clone());
+        let role = task
+            .and_then(|t| t.ctx.role.clone())
+            .or_else(|| scope.role.clone());
         for r in &play_roles {
             l.push_ref(Layer::RoleDefaults, &r.defaults);
         }
@@ -29,7 +38,12 @@ impl Executor {
         let (facts, set_facts, include_vars, failed) = {
             let mut st = self.state();
             let hs = st.host(host);
-            (hs.facts.clone(), hs.set_facts.clone(), hs.include_vars.clone(), hs.failed_task.clone())
+            (
+                hs.facts.clone(),
+                hs.set_facts.clone(),
+                hs.include_vars.clone(),
+                hs.failed_task.clone(),
+            )
         };
         if !facts.is_empty() {
             l.push(Layer::Facts, facts_as_vars(&facts));
@@ -56,7 +70,10 @@ impl Executor {
         let mut magic = prt.magic.for_host(host, self.inventory.group_names(host));
         if let Some(r) = &role {
             magic.insert("role_name".into(), Value::String(r.name.clone()));
-            magic.insert("role_path".into(), Value::String(r.path.display().to_string()));
+            magic.insert(
+                "role_path".into(),
+                Value::String(r.path.display().to_string()),
+            );
             magic.insert("ansible_role_name".into(), Value::String(r.name.clone()));
         }
         if let Some((t, r)) = failed {
@@ -68,14 +85,23 @@ impl Executor {
         let mut objects = IndexMap::new();
         objects.insert(
             "hostvars".to_string(),
-            JValue::from_object(HostVars { exec: Arc::downgrade(self), prt: Arc::downgrade(prt) }),
+            JValue::from_object(HostVars {
+                exec: Arc::downgrade(self),
+                prt: Arc::downgrade(prt),
+            }),
         );
         LazyVars::new(l.merge(), objects)
     }
 
     /// `hostvars[h]`: what a task would see on `h` outside any block.
     fn host_view(self: &Arc<Self>, prt: &Arc<PlayRt>, host: &str) -> Arc<LazyVars> {
-        self.task_vars(prt, None, &super::scope::Scope::default(), host, &Map::new())
+        self.task_vars(
+            prt,
+            None,
+            &super::scope::Scope::default(),
+            host,
+            &Map::new(),
+        )
     }
 }
 
@@ -105,7 +131,9 @@ impl Object for HostVars {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         match self.exec.upgrade() {
-            Some(e) => Enumerator::Values(e.inventory.hosts().into_iter().map(JValue::from).collect()),
+            Some(e) => {
+                Enumerator::Values(e.inventory.hosts().into_iter().map(JValue::from).collect())
+            }
             None => Enumerator::Empty,
         }
     }
@@ -134,5 +162,7 @@ pub(crate) fn rendered_snapshot(vars: &Arc<LazyVars>) -> Map<String, Value> {
 
 #[allow(dead_code)]
 fn literal_map(m: &Map<String, Value>) -> VarMap {
-    m.iter().map(|(k, v)| (k.clone(), VarValue::literal(v.clone()))).collect()
+    m.iter()
+        .map(|(k, v)| (k.clone(), VarValue::literal(v.clone())))
+        .collect()
 }

@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 type Fut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
+/// One include a host makes: file path (or role name), params, item label.
+type IncludePlan = (String, Map<String, Value>, Option<String>);
+
 impl Executor {
     pub(crate) fn active(&self, prt: &PlayRt, hosts: &[String]) -> Vec<String> {
         if prt.ended() {
@@ -26,7 +29,13 @@ impl Executor {
         hosts.iter().filter(|h| st.is_active(h)).cloned().collect()
     }
 
-    pub(crate) fn run_items<'a>(self: &'a Arc<Self>, prt: &'a Arc<PlayRt>, items: &'a [Item], scope: &'a Scope, hosts: Vec<String>) -> Fut<'a> {
+    pub(crate) fn run_items<'a>(
+        self: &'a Arc<Self>,
+        prt: &'a Arc<PlayRt>,
+        items: &'a [Item],
+        scope: &'a Scope,
+        hosts: Vec<String>,
+    ) -> Fut<'a> {
         Box::pin(async move {
             for item in items {
                 if self.cancel.code().is_some() {
@@ -43,7 +52,13 @@ impl Executor {
         })
     }
 
-    fn run_block<'a>(self: &'a Arc<Self>, prt: &'a Arc<PlayRt>, b: &'a Arc<Block>, scope: &'a Scope, hosts: &'a [String]) -> Fut<'a> {
+    fn run_block<'a>(
+        self: &'a Arc<Self>,
+        prt: &'a Arc<PlayRt>,
+        b: &'a Arc<Block>,
+        scope: &'a Scope,
+        hosts: &'a [String],
+    ) -> Fut<'a> {
         Box::pin(async move {
             let mut inner = scope.child(&b.kw);
             if b.ctx.role.is_some() {
@@ -58,7 +73,11 @@ impl Executor {
             self.run_items(prt, &b.block, &body, entered.clone()).await;
             let failed: Vec<String> = {
                 let st = self.state();
-                entered.iter().filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed)).cloned().collect()
+                entered
+                    .iter()
+                    .filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed))
+                    .cloned()
+                    .collect()
             };
             if !b.rescue.is_empty() && !failed.is_empty() && !prt.ended() {
                 {
@@ -72,13 +91,18 @@ impl Executor {
             if !b.always.is_empty() && !prt.ended() {
                 let still_failed: Vec<String> = {
                     let mut st = self.state();
-                    let f: Vec<String> = entered.iter().filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed)).cloned().collect();
+                    let f: Vec<String> = entered
+                        .iter()
+                        .filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed))
+                        .cloned()
+                        .collect();
                     for h in &f {
                         st.host(h).failed = false;
                     }
                     f
                 };
-                self.run_items(prt, &b.always, &inner, entered.clone()).await;
+                self.run_items(prt, &b.always, &inner, entered.clone())
+                    .await;
                 let mut st = self.state();
                 for h in &still_failed {
                     st.host(h).failed = true;
@@ -104,14 +128,22 @@ impl Executor {
         }
         let want = self.opts.start_at_task.as_deref().unwrap_or_default();
         let names = [task.name.clone().unwrap_or_default(), task.display_name()];
-        let matches = names.iter().any(|n| n == want || glob::Pattern::new(want).is_ok_and(|p| p.matches(n)));
+        let matches = names
+            .iter()
+            .any(|n| n == want || glob::Pattern::new(want).is_ok_and(|p| p.matches(n)));
         if matches {
             self.start_at_pending.store(false, Ordering::SeqCst);
         }
         matches
     }
 
-    async fn run_task(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, hosts: &[String]) {
+    async fn run_task(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        hosts: &[String],
+    ) {
         if !scope.handler && (!self.tags_allow(task, scope) || !self.start_at_allows(task)) {
             return;
         }
@@ -120,18 +152,34 @@ impl Executor {
             return;
         }
         match task.short_action() {
-            "include_tasks" | "include_role" => return self.run_include(prt, task, scope, &hosts).await,
+            "include_tasks" | "include_role" => {
+                return self.run_include(prt, task, scope, &hosts).await
+            }
             "meta" => return self.run_meta(prt, task, scope, &hosts).await,
             _ => {}
         }
-        let kind = if scope.handler { TaskKind::Handler } else { TaskKind::Task };
+        let kind = if scope.handler {
+            TaskKind::Handler
+        } else {
+            TaskKind::Task
+        };
         self.cb.task_start(&task.display_name(), kind);
         if self.opts.step && !self.step_confirm(task) {
             return;
         }
-        let run_once = scope.opt(&task.kw, "run_once").and_then(parse_bool).unwrap_or(false);
-        let targets: Vec<String> = if run_once { hosts[..1].to_vec() } else { hosts.clone() };
-        let throttle = scope.opt(&task.kw, "throttle").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let run_once = scope
+            .opt(&task.kw, "run_once")
+            .and_then(parse_bool)
+            .unwrap_or(false);
+        let targets: Vec<String> = if run_once {
+            hosts[..1].to_vec()
+        } else {
+            hosts.clone()
+        };
+        let throttle = scope
+            .opt(&task.kw, "throttle")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
         let limit = match throttle {
             0 => self.opts.forks.max(1),
             t => t.min(self.opts.forks.max(1)),
@@ -139,7 +187,14 @@ impl Executor {
         let sem = Arc::new(tokio::sync::Semaphore::new(limit));
         let mut set = tokio::task::JoinSet::new();
         for (i, h) in targets.iter().enumerate() {
-            let (me, prt, task, scope, h, sem) = (self.clone(), prt.clone(), task.clone(), scope.clone(), h.clone(), sem.clone());
+            let (me, prt, task, scope, h, sem) = (
+                self.clone(),
+                prt.clone(),
+                task.clone(),
+                scope.clone(),
+                h.clone(),
+                sem.clone(),
+            );
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 let done = me.run_on_host(&prt, &task, &scope, &h).await;
@@ -158,13 +213,22 @@ impl Executor {
                 if let Some(reg) = &task.register {
                     let mut st = self.state();
                     for h in &hosts[1..] {
-                        st.host(h).set_facts.insert(reg.clone(), Value::Object(done.registered.clone()));
+                        st.host(h)
+                            .set_facts
+                            .insert(reg.clone(), Value::Object(done.registered.clone()));
                     }
                 }
             }
         }
-        let failed_now: Vec<&String> = results.iter().filter(|r| r.2.failed_hard).map(|r| &r.1).collect();
-        let fatal = scope.opt(&task.kw, "any_errors_fatal").and_then(parse_bool).unwrap_or(prt.any_errors_fatal);
+        let failed_now: Vec<&String> = results
+            .iter()
+            .filter(|r| r.2.failed_hard)
+            .map(|r| &r.1)
+            .collect();
+        let fatal = scope
+            .opt(&task.kw, "any_errors_fatal")
+            .and_then(parse_bool)
+            .unwrap_or(prt.any_errors_fatal);
         if !failed_now.is_empty() && fatal && !scope.rescuable {
             let mut st = self.state();
             for h in &prt.batch {
@@ -175,7 +239,13 @@ impl Executor {
         }
         if let Some(pct) = prt.max_fail_percentage {
             let st = self.state();
-            let failed = prt.batch.iter().filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed) || st.unreachable.contains(*h)).count();
+            let failed = prt
+                .batch
+                .iter()
+                .filter(|h| {
+                    st.hosts.get(*h).is_some_and(|s| s.failed) || st.unreachable.contains(*h)
+                })
+                .count();
             drop(st);
             if (failed as f64) * 100.0 / (prt.batch.len().max(1) as f64) > pct {
                 prt.end_play.store(true, Ordering::SeqCst);
@@ -191,7 +261,11 @@ impl Executor {
     fn step_confirm(&self, task: &Task) -> bool {
         use std::io::{BufRead, Write};
         let mut out = std::io::stdout();
-        let _ = write!(out, "Perform task: TASK: {} (N)o/(y)es/(c)ontinue: ", task.display_name());
+        let _ = write!(
+            out,
+            "Perform task: TASK: {} (N)o/(y)es/(c)ontinue: ",
+            task.display_name()
+        );
         let _ = out.flush();
         let mut line = String::new();
         let _ = std::io::stdin().lock().read_line(&mut line);
@@ -199,13 +273,35 @@ impl Executor {
     }
 
     /// `meta:` acts on the run, once, for the hosts whose `when` holds.
-    async fn run_meta(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, hosts: &[String]) {
-        self.cb.task_start(&task.display_name(), if scope.handler { TaskKind::Handler } else { TaskKind::Task });
-        let what = task.args.get("_raw_params").and_then(Value::as_str).and_then(MetaAction::parse).unwrap_or(MetaAction::Noop);
+    async fn run_meta(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        hosts: &[String],
+    ) {
+        self.cb.task_start(
+            &task.display_name(),
+            if scope.handler {
+                TaskKind::Handler
+            } else {
+                TaskKind::Task
+            },
+        );
+        let what = task
+            .args
+            .get("_raw_params")
+            .and_then(Value::as_str)
+            .and_then(MetaAction::parse)
+            .unwrap_or(MetaAction::Noop);
         let mut selected = Vec::new();
         for h in hosts {
             let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
-            let ok = scope.when.iter().chain(&task.kw.when).try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b));
+            let ok = scope
+                .when
+                .iter()
+                .chain(&task.kw.when)
+                .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b));
             match ok {
                 Ok(true) => selected.push(h.clone()),
                 Ok(false) => {}
@@ -220,7 +316,11 @@ impl Executor {
             MetaAction::EndPlay => prt.end_play.store(true, Ordering::SeqCst),
             MetaAction::EndHost | MetaAction::EndBatch => {
                 let mut st = self.state();
-                let targets = if what == MetaAction::EndBatch { prt.batch.clone() } else { selected };
+                let targets = if what == MetaAction::EndBatch {
+                    prt.batch.clone()
+                } else {
+                    selected
+                };
                 for h in targets {
                     st.host(&h).ended = true;
                 }
@@ -238,11 +338,21 @@ impl Executor {
                     st.failed_hosts.remove(h);
                 }
             }
-            MetaAction::Noop | MetaAction::RefreshInventory | MetaAction::ResetConnection | MetaAction::EndRole => {}
+            MetaAction::Noop
+            | MetaAction::RefreshInventory
+            | MetaAction::ResetConnection
+            | MetaAction::EndRole => {}
         }
     }
 
-    pub(crate) fn fail_host(&self, _prt: &PlayRt, task: &Task, scope: &Scope, host: &str, msg: &str) {
+    pub(crate) fn fail_host(
+        &self,
+        _prt: &PlayRt,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        msg: &str,
+    ) {
         let result = json!({"failed": true, "msg": msg, "changed": false});
         self.cb.host_result(&HostEvent {
             host: host.to_string(),
@@ -259,7 +369,10 @@ impl Executor {
         let mut st = self.state();
         let hs = st.host(host);
         hs.failed = true;
-        hs.failed_task = Some((json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}), result));
+        hs.failed_task = Some((
+            json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
+            result,
+        ));
         let s = st.stats(host);
         if scope.rescuable {
             s.rescued += 1;
@@ -270,20 +383,33 @@ impl Executor {
 
     /// `include_tasks` / `include_role`: per host, decide (when, loop),
     /// load the file, then run its tasks for the hosts that included it.
-    async fn run_include(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, hosts: &[String]) {
-        self.cb.task_start(&task.display_name(), if scope.handler { TaskKind::Handler } else { TaskKind::Task });
+    async fn run_include(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        hosts: &[String],
+    ) {
+        self.cb.task_start(
+            &task.display_name(),
+            if scope.handler {
+                TaskKind::Handler
+            } else {
+                TaskKind::Task
+            },
+        );
         // (key, path or role name, include params, item label) -> hosts
-        let mut groups: Vec<(String, Map<String, Value>, Option<String>, Vec<String>)> = Vec::new();
+        let mut groups: Vec<(IncludePlan, Vec<String>)> = Vec::new();
         for h in hosts {
             match self.include_plan(prt, task, scope, h) {
                 Ok(plans) => {
                     if plans.is_empty() {
                         self.report_skip(task, h);
                     }
-                    for (target, params, label) in plans {
-                        match groups.iter_mut().find(|g| g.0 == target && g.1 == params && g.2 == label) {
-                            Some(g) => g.3.push(h.clone()),
-                            None => groups.push((target, params, label, vec![h.clone()])),
+                    for plan in plans {
+                        match groups.iter_mut().find(|g| g.0 == plan) {
+                            Some(g) => g.1.push(h.clone()),
+                            None => groups.push((plan, vec![h.clone()])),
                         }
                     }
                 }
@@ -291,7 +417,7 @@ impl Executor {
             }
         }
         let mut loaded_groups = Vec::new();
-        for (target, params, label, group_hosts) in groups {
+        for ((target, params, label), group_hosts) in groups {
             let is_role = task.short_action() == "include_role";
             let loaded = if is_role {
                 let mut req = crate::playbook::RoleRequest::named(&target);
@@ -300,13 +426,16 @@ impl Executor {
                 req.vars_from = s("vars_from").unwrap_or_else(|| "main".into());
                 req.defaults_from = s("defaults_from").unwrap_or_else(|| "main".into());
                 req.handlers_from = s("handlers_from").unwrap_or_else(|| "main".into());
-                self.loader.include_role(&req, &task.ctx, &task.pos).map(|(item, handlers, roles)| {
-                    prt.handlers.lock().expect("not poisoned").extend(handlers);
-                    prt.roles.lock().expect("not poisoned").extend(roles);
-                    vec![item]
-                })
+                self.loader.include_role(&req, &task.ctx, &task.pos).map(
+                    |(item, handlers, roles)| {
+                        prt.handlers.lock().expect("not poisoned").extend(handlers);
+                        prt.roles.lock().expect("not poisoned").extend(roles);
+                        vec![item]
+                    },
+                )
             } else {
-                self.loader.include_tasks(std::path::Path::new(&target), task.ctx.role.clone())
+                self.loader
+                    .include_tasks(std::path::Path::new(&target), task.ctx.role.clone())
             };
             match loaded {
                 Ok(items) => {
@@ -337,12 +466,22 @@ impl Executor {
     }
 
     /// The includes a host makes: (file path or role name, params, item label).
-    fn include_plan(self: &Arc<Self>, prt: &Arc<PlayRt>, task: &Arc<Task>, scope: &Scope, host: &str) -> Result<Vec<(String, Map<String, Value>, Option<String>)>, String> {
+    fn include_plan(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+    ) -> Result<Vec<IncludePlan>, String> {
         let items: Vec<Option<(Value, Map<String, Value>)>> = match &task.loop_ {
             None => vec![None],
             Some(_) => {
                 let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
-                self.loop_items(task, &vars)?.into_iter().enumerate().map(|(i, it)| Some((it.clone(), self.loop_vars(task, &it, i, 0)))).collect()
+                self.loop_items(task, &vars)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, it)| Some((it.clone(), self.loop_vars(task, &it, i, 0))))
+                    .collect()
             }
         };
         let mut out = Vec::new();
@@ -356,16 +495,29 @@ impl Executor {
             }
             let _ = i;
             let vars = self.task_vars(prt, Some(task), scope, host, &extra);
-            let ok = scope.when.iter().chain(&task.kw.when).try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b)).map_err(|e| e.msg)?;
+            let ok = scope
+                .when
+                .iter()
+                .chain(&task.kw.when)
+                .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b))
+                .map_err(|e| e.msg)?;
             if !ok {
                 continue;
             }
-            let args = render_value_in(&Value::Object(task.args.clone()), &vars).map_err(|e| e.msg)?;
+            let args =
+                render_value_in(&Value::Object(task.args.clone()), &vars).map_err(|e| e.msg)?;
             let args = args.as_object().cloned().unwrap_or_default();
             let target = if task.short_action() == "include_role" {
-                args.get("name").or_else(|| args.get("role")).and_then(Value::as_str).ok_or("include_role needs a `name`")?.to_string()
+                args.get("name")
+                    .or_else(|| args.get("role"))
+                    .and_then(Value::as_str)
+                    .ok_or("include_role needs a `name`")?
+                    .to_string()
             } else {
-                let file = args.get("file").and_then(Value::as_str).ok_or("include_tasks needs a file")?;
+                let file = args
+                    .get("file")
+                    .and_then(Value::as_str)
+                    .ok_or("include_tasks needs a file")?;
                 self.loader
                     .resolve_task_file(file, &task.ctx)
                     .ok_or_else(|| format!("Could not find or access '{file}'"))?
@@ -407,10 +559,15 @@ impl Executor {
     }
 
     /// Run the notified handlers, in the order they are defined.
-    pub(crate) fn flush_handlers<'a>(self: &'a Arc<Self>, prt: &'a Arc<PlayRt>, scope: &'a Scope) -> Fut<'a> {
+    pub(crate) fn flush_handlers<'a>(
+        self: &'a Arc<Self>,
+        prt: &'a Arc<PlayRt>,
+        scope: &'a Scope,
+    ) -> Fut<'a> {
         Box::pin(async move {
             loop {
-                let pending: Vec<(usize, Vec<String>)> = std::mem::take(&mut *prt.notified.lock().expect("not poisoned"));
+                let pending: Vec<(usize, Vec<String>)> =
+                    std::mem::take(&mut *prt.notified.lock().expect("not poisoned"));
                 if pending.is_empty() || self.cancel.code().is_some() {
                     return;
                 }
@@ -418,14 +575,22 @@ impl Executor {
                 let mut order: Vec<(usize, Vec<String>)> = Vec::new();
                 for (idx, hosts) in pending {
                     match order.iter_mut().find(|o| o.0 == idx) {
-                        Some(o) => o.1.extend(hosts.into_iter().filter(|h| !o.1.contains(h)).collect::<Vec<_>>()),
+                        Some(o) => o.1.extend(
+                            hosts
+                                .into_iter()
+                                .filter(|h| !o.1.contains(h))
+                                .collect::<Vec<_>>(),
+                        ),
                         None => order.push((idx, hosts)),
                     }
                 }
                 order.sort_by_key(|o| o.0);
                 for (idx, hosts) in order {
                     let Some(h) = handlers.get(idx) else { continue };
-                    let mut hs = Scope { handler: true, ..scope.clone() };
+                    let mut hs = Scope {
+                        handler: true,
+                        ..scope.clone()
+                    };
                     hs.role = h.ctx.role.clone();
                     hs.rescuable = false;
                     self.run_task(prt, h, &hs, &hosts).await;
@@ -441,7 +606,11 @@ impl Executor {
             let matches: Vec<usize> = handlers
                 .iter()
                 .enumerate()
-                .filter(|(_, h)| h.name.as_deref() == Some(name) || h.display_name() == *name || h.listen.contains(name))
+                .filter(|(_, h)| {
+                    h.name.as_deref() == Some(name)
+                        || h.display_name() == *name
+                        || h.listen.contains(name)
+                })
                 .map(|(i, _)| i)
                 .collect();
             if matches.is_empty() {

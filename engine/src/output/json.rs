@@ -21,7 +21,10 @@ struct Doc {
 
 impl JsonCallback {
     pub fn new(reporter: Arc<Reporter>) -> Self {
-        JsonCallback { reporter, doc: Mutex::new(Doc::default()) }
+        JsonCallback {
+            reporter,
+            doc: Mutex::new(Doc::default()),
+        }
     }
 
     fn with_task<F: FnOnce(&mut Map<String, Value>)>(&self, f: F) {
@@ -40,7 +43,11 @@ impl JsonCallback {
 
 impl Callback for JsonCallback {
     fn play_start(&self, name: &str) {
-        self.doc.lock().expect("not poisoned").plays.push(json!({"play": {"name": name}, "tasks": []}));
+        self.doc
+            .lock()
+            .expect("not poisoned")
+            .plays
+            .push(json!({"play": {"name": name}, "tasks": []}));
     }
 
     fn no_hosts(&self) {}
@@ -48,7 +55,9 @@ impl Callback for JsonCallback {
     fn task_start(&self, name: &str, kind: TaskKind) {
         let mut doc = self.doc.lock().expect("not poisoned");
         if let Some(tasks) = doc.plays.last_mut().and_then(|p| p["tasks"].as_array_mut()) {
-            tasks.push(json!({"task": {"name": name, "handler": kind == TaskKind::Handler}, "hosts": {}}));
+            tasks.push(
+                json!({"task": {"name": name, "handler": kind == TaskKind::Handler}, "hosts": {}}),
+            );
         }
     }
 
@@ -67,7 +76,9 @@ impl Callback for JsonCallback {
             if let Some(h) = hosts.as_object_mut() {
                 match &ev.item {
                     Some(_) => {
-                        let entry = h.entry(ev.host.clone()).or_insert_with(|| json!({"results": []}));
+                        let entry = h
+                            .entry(ev.host.clone())
+                            .or_insert_with(|| json!({"results": []}));
                         if let Some(a) = entry.get_mut("results").and_then(Value::as_array_mut) {
                             a.push(Value::Object(r));
                         }
@@ -80,7 +91,13 @@ impl Callback for JsonCallback {
         });
     }
 
-    fn loop_done(&self, host: &str, _status: Status, _all_skipped: bool, result: &Map<String, Value>) {
+    fn loop_done(
+        &self,
+        host: &str,
+        _status: Status,
+        _all_skipped: bool,
+        result: &Map<String, Value>,
+    ) {
         let mut r = result.clone();
         r.retain(|k, _| !k.starts_with("_ansible"));
         self.with_task(|t| {
@@ -93,15 +110,24 @@ impl Callback for JsonCallback {
     fn included(&self, _file: &str, _hosts: &[String], _item: Option<&str>) {}
 
     fn warning(&self, msg: &str) {
-        self.doc.lock().expect("not poisoned").warnings.push(msg.to_string());
+        self.doc
+            .lock()
+            .expect("not poisoned")
+            .warnings
+            .push(msg.to_string());
     }
 
     fn error(&self, msg: &str) {
-        self.doc.lock().expect("not poisoned").errors.push(msg.to_string());
+        self.doc
+            .lock()
+            .expect("not poisoned")
+            .errors
+            .push(msg.to_string());
     }
 
     fn recap(&self, stats: &Stats) {
-        self.doc.lock().expect("not poisoned").stats = serde_json::to_value(stats).unwrap_or_default();
+        self.doc.lock().expect("not poisoned").stats =
+            serde_json::to_value(stats).unwrap_or_default();
     }
 
     fn raw(&self, text: &str) {
@@ -121,6 +147,9 @@ impl Callback for JsonCallback {
             "warnings": doc.warnings,
             "errors": doc.errors,
         });
-        self.reporter.print(&format!("{}\n", serde_json::to_string_pretty(&out).unwrap_or_default()));
+        self.reporter.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&out).unwrap_or_default()
+        ));
     }
 }

@@ -88,9 +88,22 @@ pub trait Callback: Send + Sync {
 
 /// Keys never shown: internal ones, and those Ansible's callback drops
 /// (`_clean_results` / `_dump_results` of the default callback).
-pub fn cleaned_for_display(result: &Map<String, Value>, action: &str, verbosity: u8) -> Map<String, Value> {
+pub fn cleaned_for_display(
+    result: &Map<String, Value>,
+    action: &str,
+    verbosity: u8,
+) -> Map<String, Value> {
     const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
-    const HIDE_IN_DEBUG: &[&str] = &["changed", "failed", "skipped", "invocation", "skip_reason", "ansible_loop_var", "ansible_index_var", "ansible_loop"];
+    const HIDE_IN_DEBUG: &[&str] = &[
+        "changed",
+        "failed",
+        "skipped",
+        "invocation",
+        "skip_reason",
+        "ansible_loop_var",
+        "ansible_index_var",
+        "ansible_loop",
+    ];
     let mut m = Map::new();
     let debug_msg = action == "debug" && result.contains_key("msg");
     for (k, v) in result {
@@ -103,7 +116,9 @@ pub fn cleaned_for_display(result: &Map<String, Value>, action: &str, verbosity:
         if action == "debug" && HIDE_IN_DEBUG.contains(&k.as_str()) {
             continue;
         }
-        if k == "failed" || (verbosity < 3 && (k == "invocation" || k == "exception" || k == "diff")) {
+        if k == "failed"
+            || (verbosity < 3 && (k == "invocation" || k == "exception" || k == "diff"))
+        {
             continue;
         }
         m.insert(k.clone(), v.clone());

@@ -104,13 +104,20 @@ pub fn py_repr(v: &Value) -> String {
         Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
         Value::Object(m) => format!(
             "{{{}}}",
-            m.iter().map(|(k, v)| format!("{}: {}", py_str(k), py_repr(v))).collect::<Vec<_>>().join(", ")
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", py_str(k), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 fn py_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::new();
     out.push(quote);
     for c in s.chars() {
@@ -146,7 +153,10 @@ mod tests {
     #[test]
     fn dumps_table() {
         let v = json!({"b": 1, "a": [1, "x"], "c": {}, "d": 1.0});
-        assert_eq!(dumps(&v, None), r#"{"a": [1, "x"], "b": 1, "c": {}, "d": 1.0}"#);
+        assert_eq!(
+            dumps(&v, None),
+            r#"{"a": [1, "x"], "b": 1, "c": {}, "d": 1.0}"#
+        );
         assert_eq!(
             dumps(&v, Some(4)),
             "{\n    \"a\": [\n        1,\n        \"x\"\n    ],\n    \"b\": 1,\n    \"c\": {},\n    \"d\": 1.0\n}"

@@ -20,8 +20,17 @@ impl Reporter {
     pub fn stdout(progress: bool, color: bool) -> Arc<Self> {
         let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
         let bars = progress && tty && std::env::var_os("CI").is_none();
-        let mp = if bars { MultiProgress::new() } else { MultiProgress::with_draw_target(ProgressDrawTarget::hidden()) };
-        Arc::new(Reporter { mp, bars, color, capture: None })
+        let mp = if bars {
+            MultiProgress::new()
+        } else {
+            MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+        };
+        Arc::new(Reporter {
+            mp,
+            bars,
+            color,
+            capture: None,
+        })
     }
 
     /// A reporter writing into a buffer (tests, library users).
@@ -43,7 +52,9 @@ impl Reporter {
     /// Write text (with its newlines) above any bars.
     pub fn print(&self, text: &str) {
         if let Some(buf) = &self.capture {
-            buf.lock().expect("not poisoned").extend_from_slice(text.as_bytes());
+            buf.lock()
+                .expect("not poisoned")
+                .extend_from_slice(text.as_bytes());
             return;
         }
         let write = || {
@@ -102,7 +113,8 @@ impl Progress for HostProgress {
         let mut last = self.last_line.lock().expect("not poisoned");
         if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
             *last = Some(Instant::now());
-            self.reporter.print(&format!("  [{}] {done}/{total} {msg}\n", self.host));
+            self.reporter
+                .print(&format!("  [{}] {done}/{total} {msg}\n", self.host));
         }
     }
 

@@ -1,6 +1,9 @@
 //! Ansible's default callback, line for line.
 
-use super::{cleaned_for_display, dumps, unified_diff, Callback, HostEvent, Reporter, Stats, Status, TaskKind};
+use super::{
+    cleaned_for_display, dumps, unified_diff, Callback, HostEvent, Reporter, Stats, Status,
+    TaskKind,
+};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -20,7 +23,12 @@ const PURPLE: &str = "1;35";
 
 impl TextCallback {
     pub fn new(reporter: Arc<Reporter>, verbosity: u8, diff: bool) -> Self {
-        TextCallback { reporter, verbosity, diff, errors_seen: Default::default() }
+        TextCallback {
+            reporter,
+            verbosity,
+            diff,
+            errors_seen: Default::default(),
+        }
     }
 
     fn paint(&self, text: &str, color: &str) -> String {
@@ -38,7 +46,8 @@ impl TextCallback {
 
     fn banner(&self, msg: &str) {
         let stars = 79usize.saturating_sub(msg.chars().count()).max(3);
-        self.reporter.print(&format!("\n{msg} {}\n", "*".repeat(stars)));
+        self.reporter
+            .print(&format!("\n{msg} {}\n", "*".repeat(stars)));
     }
 
     fn host_label(ev: &HostEvent) -> String {
@@ -50,24 +59,46 @@ impl TextCallback {
 
     /// ` => {...}` when Ansible would print the result.
     fn dump(&self, ev: &HostEvent, force: bool) -> Option<String> {
-        let verbose_always = ev.result.get("_ansible_verbose_always").and_then(Value::as_bool).unwrap_or(false);
+        let verbose_always = ev
+            .result
+            .get("_ansible_verbose_always")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if !(force || verbose_always || self.verbosity > 0) {
             return None;
         }
-        let indent = if verbose_always || self.verbosity > 2 { Some(4) } else { None };
+        let indent = if verbose_always || self.verbosity > 2 {
+            Some(4)
+        } else {
+            None
+        };
         let shown = cleaned_for_display(&ev.result, &ev.action, self.verbosity);
         Some(dumps(&Value::Object(shown), indent))
     }
 
     /// ansible-core 2.19's `[ERROR]: Task failed: …` with the task's source.
     fn origin_block(&self, ev: &HostEvent, pos: &crate::yaml::Pos) {
-        let msg = match ev.error_msg.as_ref().map(|m| Value::String(m.clone())).as_ref().or(ev.result.get("msg")) {
+        let msg = match ev
+            .error_msg
+            .as_ref()
+            .map(|m| Value::String(m.clone()))
+            .as_ref()
+            .or(ev.result.get("msg"))
+        {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None => "Task failed.".into(),
         };
-        let kind = if ev.controller { "Action failed" } else { "Module failed" };
-        let head = if msg.starts_with("Task failed: ") { msg.clone() } else { format!("Task failed: {kind}: {msg}") };
+        let kind = if ev.controller {
+            "Action failed"
+        } else {
+            "Module failed"
+        };
+        let head = if msg.starts_with("Task failed: ") {
+            msg.clone()
+        } else {
+            format!("Task failed: {kind}: {msg}")
+        };
         let mut text = format!("[ERROR]: {head}\nOrigin: {pos}\n");
         if let Ok(src) = std::fs::read_to_string(pos.path()) {
             let lines: Vec<&str> = src.lines().collect();
@@ -83,7 +114,12 @@ impl TextCallback {
         }
         text.push('\n');
         // Like Ansible's Display, an identical error is shown once per run.
-        if !self.errors_seen.lock().expect("not poisoned").insert(text.clone()) {
+        if !self
+            .errors_seen
+            .lock()
+            .expect("not poisoned")
+            .insert(text.clone())
+        {
             return;
         }
         self.reporter.print(&self.paint_block(&text, RED));
@@ -93,7 +129,9 @@ impl TextCallback {
         if !self.reporter.color() {
             return text.to_string();
         }
-        text.lines().map(|l| format!("{}\n", self.paint(l, color))).collect()
+        text.lines()
+            .map(|l| format!("{}\n", self.paint(l, color)))
+            .collect()
     }
 
     fn print_diff(&self, result: &Map<String, Value>) {
@@ -107,7 +145,12 @@ impl TextCallback {
         };
         for d in diffs {
             let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            let text = unified_diff(&s("before"), &s("after"), &s("before_header"), &s("after_header"));
+            let text = unified_diff(
+                &s("before"),
+                &s("after"),
+                &s("before_header"),
+                &s("after_header"),
+            );
             if !text.is_empty() {
                 self.reporter.print(&text);
             }
@@ -139,7 +182,11 @@ impl Callback for TextCallback {
         }
         match (ev.status, &ev.item) {
             (Status::Ok | Status::Changed, item) => {
-                let (word, color) = if ev.status == Status::Changed { ("changed", YELLOW) } else { ("ok", GREEN) };
+                let (word, color) = if ev.status == Status::Changed {
+                    ("changed", YELLOW)
+                } else {
+                    ("ok", GREEN)
+                };
                 let mut msg = format!("{word}: {label}");
                 if let Some(i) = item {
                     msg.push_str(&format!(" => (item={i})"));
@@ -158,7 +205,9 @@ impl Callback for TextCallback {
                 }
                 self.line(&msg, CYAN);
             }
-            (Status::Skipped, Some(i)) => self.line(&format!("skipping: {label} => (item={i}) "), CYAN),
+            (Status::Skipped, Some(i)) => {
+                self.line(&format!("skipping: {label} => (item={i}) "), CYAN)
+            }
             (Status::Failed, None) => {
                 if let Some(pos) = &ev.origin {
                     self.origin_block(ev, pos);
@@ -175,8 +224,14 @@ impl Callback for TextCallback {
             }
             (Status::Unreachable, item) => {
                 let d = self.dump(ev, true).unwrap_or_default();
-                let it = item.as_ref().map(|i| format!(" (item={i})")).unwrap_or_default();
-                self.line(&format!("fatal: {label}: UNREACHABLE!{it} => {d}"), BRIGHT_RED);
+                let it = item
+                    .as_ref()
+                    .map(|i| format!(" (item={i})"))
+                    .unwrap_or_default();
+                self.line(
+                    &format!("fatal: {label}: UNREACHABLE!{it} => {d}"),
+                    BRIGHT_RED,
+                );
                 if ev.ignored {
                     self.line("...ignoring", CYAN);
                 }
@@ -184,7 +239,13 @@ impl Callback for TextCallback {
         }
     }
 
-    fn loop_done(&self, host: &str, status: Status, all_skipped: bool, _result: &Map<String, Value>) {
+    fn loop_done(
+        &self,
+        host: &str,
+        status: Status,
+        all_skipped: bool,
+        _result: &Map<String, Value>,
+    ) {
         if status == Status::Skipped && all_skipped {
             self.line(&format!("skipping: [{host}]"), CYAN);
         }

@@ -94,9 +94,15 @@ mod tests {
     fn kv_table() {
         let cases = [
             ("msg=hi", json!({"msg": "hi"})),
-            ("msg=\"hello world\" verbosity=1", json!({"msg": "hello world", "verbosity": "1"})),
+            (
+                "msg=\"hello world\" verbosity=1",
+                json!({"msg": "hello world", "verbosity": "1"}),
+            ),
             ("msg='{{ a }} b'", json!({"msg": "{{ a }} b"})),
-            ("msg={{ a | default('x y') }}", json!({"msg": "{{ a | default('x y') }}"})),
+            (
+                "msg={{ a | default('x y') }}",
+                json!({"msg": "{{ a | default('x y') }}"}),
+            ),
             ("ls -l /tmp", json!({"_raw_params": "ls -l /tmp"})),
             ("x=1 y={{ x }}", json!({"x": "1", "y": "{{ x }}"})),
             ("flush_handlers", json!({"_raw_params": "flush_handlers"})),

@@ -37,6 +37,10 @@ struct PlayBuild {
     seen_roles: HashSet<String>,
 }
 
+/// What `include_role` loads: the role's block, handlers and the roles
+/// (dependencies included) whose vars join the play.
+pub type IncludedRole = (Item, Vec<Arc<Task>>, Vec<Arc<Role>>);
+
 /// Options of `import_role` / `include_role`.
 #[derive(Debug, Clone, Default)]
 pub struct RoleRequest {
@@ -83,7 +87,13 @@ impl Loader {
     pub fn load_playbook(&self, path: &Path) -> Result<Playbook, Diagnostic> {
         let path = absolute(path);
         let mut plays = Vec::new();
-        self.playbook_file(&path, &[], &mut vec![], &mut plays, &Pos::none("command line"))?;
+        self.playbook_file(
+            &path,
+            &[],
+            &mut vec![],
+            &mut plays,
+            &Pos::none("command line"),
+        )?;
         Ok(Playbook { path, plays })
     }
 
@@ -96,13 +106,21 @@ impl Loader {
         from: &Pos,
     ) -> Result<(), Diagnostic> {
         if stack.contains(&path.to_path_buf()) {
-            return Err(Diagnostic::new(format!("import loop: {}", loop_text(stack, path)), from));
+            return Err(Diagnostic::new(
+                format!("import loop: {}", loop_text(stack, path)),
+                from,
+            ));
         }
         if !path.is_file() {
-            return Err(Diagnostic::new(format!("the playbook {} could not be found", path.display()), from));
+            return Err(Diagnostic::new(
+                format!("the playbook {} could not be found", path.display()),
+                from,
+            ));
         }
         let docs = yaml::load_file(path)?;
-        let Some(doc) = docs.first() else { return Ok(()) };
+        let Some(doc) = docs.first() else {
+            return Ok(());
+        };
         if doc.is_null() {
             return Ok(());
         }
@@ -110,7 +128,10 @@ impl Loader {
             .as_seq()
             .ok_or_else(|| Diagnostic::new("a playbook must be a list of plays", &doc.pos))?;
         stack.push(path.to_path_buf());
-        let ctx = Arc::new(FileCtx { file: path.to_path_buf(), role: None });
+        let ctx = Arc::new(FileCtx {
+            file: path.to_path_buf(),
+            role: None,
+        });
         for entry in entries {
             if let Some((key, target)) = import_playbook_entry(entry) {
                 let file = scalar_text(target);
@@ -124,7 +145,10 @@ impl Loader {
                 for (k, _) in entry.as_map().unwrap_or(&[]) {
                     let name = k.key_string();
                     if name != key && !["when", "name", "vars", "tags"].contains(&name.as_str()) {
-                        return Err(Diagnostic::new(format!("unknown keyword `{name}` for import_playbook"), &k.pos));
+                        return Err(Diagnostic::new(
+                            format!("unknown keyword `{name}` for import_playbook"),
+                            &k.pos,
+                        ));
                     }
                 }
                 let target_path = ctx.dir().join(&file);
@@ -140,19 +164,24 @@ impl Loader {
     }
 
     fn parse_play(&self, node: &Node, ctx: &Arc<FileCtx>) -> Result<Play, Diagnostic> {
-        let pairs = node
-            .as_map()
-            .ok_or_else(|| Diagnostic::new(format!("a play must be a mapping, got {}", node.type_name()), &node.pos))?;
+        let pairs = node.as_map().ok_or_else(|| {
+            Diagnostic::new(
+                format!("a play must be a mapping, got {}", node.type_name()),
+                &node.pos,
+            )
+        })?;
         for (k, _) in pairs {
             let key = k.key_string();
             if !keywords::is_play_keyword(&key) {
-                let hint = crate::suggest::closest(&key, keywords::all_for("play"));
+                let hint = keywords::suggest(&key, "play");
                 let msg = if self.registry.contains(&key) {
                     format!("`{key}` is a module, not a play keyword; put it under `tasks:`")
                 } else {
                     format!("unknown keyword `{key}` for a play")
                 };
-                return Err(Diagnostic::new(msg, &k.pos).hint(hint.map(|h| format!("did you mean `{h}`?"))));
+                return Err(
+                    Diagnostic::new(msg, &k.pos).hint(hint.map(|h| format!("did you mean `{h}`?")))
+                );
             }
         }
         let hosts = node
@@ -199,11 +228,13 @@ impl Loader {
                 .as_seq()
                 .ok_or_else(|| Diagnostic::new("`roles` must be a list", &roles.pos))?;
             for entry in list {
-                play.tasks.push(self.play_role(entry, ctx, &mut build, &mut stack)?);
+                play.tasks
+                    .push(self.play_role(entry, ctx, &mut build, &mut stack)?);
             }
         }
         if let Some(tasks) = node.get("tasks") {
-            play.tasks.extend(self.items(tasks, ctx, &mut build, &mut stack)?);
+            play.tasks
+                .extend(self.items(tasks, ctx, &mut build, &mut stack)?);
         }
         if let Some(post) = node.get("post_tasks") {
             play.post_tasks = self.items(post, ctx, &mut build, &mut stack)?;
@@ -229,9 +260,12 @@ impl Loader {
         if node.is_null() {
             return Ok(vec![]);
         }
-        let list = node
-            .as_seq()
-            .ok_or_else(|| Diagnostic::new(format!("expected a list of tasks, got {}", node.type_name()), &node.pos))?;
+        let list = node.as_seq().ok_or_else(|| {
+            Diagnostic::new(
+                format!("expected a list of tasks, got {}", node.type_name()),
+                &node.pos,
+            )
+        })?;
         let mut out = Vec::new();
         for n in list {
             out.push(self.item(n, ctx, build, stack)?);
@@ -247,13 +281,18 @@ impl Loader {
         stack: &mut Vec<PathBuf>,
     ) -> Result<Item, Diagnostic> {
         if node.get("block").is_some() {
-            return self.block(node, ctx, build, stack).map(|b| Item::Block(Arc::new(b)));
+            return self
+                .block(node, ctx, build, stack)
+                .map(|b| Item::Block(Arc::new(b)));
         }
         let task = parse_task(node, ctx, &self.registry, false)?;
         match task.short_action() {
             "import_tasks" => self.import_tasks(task, build, stack),
             "import_role" => self.import_role(task, build, stack),
-            "import_playbook" => Err(Diagnostic::new("`import_playbook` is only allowed at the top level of a playbook", &task.pos)),
+            "import_playbook" => Err(Diagnostic::new(
+                "`import_playbook` is only allowed at the top level of a playbook",
+                &task.pos,
+            )),
             "include_tasks" => {
                 self.check_static_include(&task, build, stack)?;
                 Ok(Item::Task(Arc::new(task)))
@@ -273,18 +312,22 @@ impl Loader {
         for (k, v) in node.as_map().unwrap_or(&[]) {
             let key = k.key_string();
             if !keywords::is_block_keyword(&key) {
-                let hint = crate::suggest::closest(&key, keywords::all_for("block"));
-                return Err(Diagnostic::new(format!("unknown keyword `{key}` for a block"), &k.pos)
-                    .hint(hint.map(|h| format!("did you mean `{h}`?"))));
+                let hint = keywords::suggest(&key, "block");
+                return Err(Diagnostic::new(
+                    format!("unknown keyword `{key}` for a block"),
+                    &k.pos,
+                )
+                .hint(hint.map(|h| format!("did you mean `{h}`?"))));
             }
             if !["block", "rescue", "always"].contains(&key.as_str()) {
                 apply_keyword(&mut kw, &key, v)?;
             }
         }
-        let section = |name: &str, build: &mut PlayBuild, stack: &mut Vec<PathBuf>| match node.get(name) {
-            Some(n) => self.items(n, ctx, build, stack),
-            None => Ok(vec![]),
-        };
+        let section =
+            |name: &str, build: &mut PlayBuild, stack: &mut Vec<PathBuf>| match node.get(name) {
+                Some(n) => self.items(n, ctx, build, stack),
+                None => Ok(vec![]),
+            };
         Ok(Block {
             name: node.get("name").map(scalar_text),
             block: section("block", build, stack)?,
@@ -297,18 +340,29 @@ impl Loader {
     }
 
     /// Static import: the file's tasks in a block carrying the import's keywords.
-    fn import_tasks(&self, task: Task, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<Item, Diagnostic> {
+    fn import_tasks(
+        &self,
+        task: Task,
+        build: &mut PlayBuild,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Item, Diagnostic> {
         let file = include_file_arg(&task)?;
         if is_template(&file) {
             return Err(Diagnostic::new("`import_tasks` is static: its file name cannot use a variable known only at run time; use `include_tasks`", &task.pos));
         }
-        let path = self
-            .resolve_task_file(&file, &task.ctx)
-            .ok_or_else(|| Diagnostic::new(format!("could not find the task file `{file}`"), &task.pos))?;
+        let path = self.resolve_task_file(&file, &task.ctx).ok_or_else(|| {
+            Diagnostic::new(format!("could not find the task file `{file}`"), &task.pos)
+        })?;
         if stack.contains(&path) {
-            return Err(Diagnostic::new(format!("import loop: {}", loop_text(stack, &path)), &task.pos));
+            return Err(Diagnostic::new(
+                format!("import loop: {}", loop_text(stack, &path)),
+                &task.pos,
+            ));
         }
-        let ctx = Arc::new(FileCtx { file: path.clone(), role: task.ctx.role.clone() });
+        let ctx = Arc::new(FileCtx {
+            file: path.clone(),
+            role: task.ctx.role.clone(),
+        });
         stack.push(path.clone());
         let items = self.task_file_items(&path, &ctx, build, stack);
         stack.pop();
@@ -327,26 +381,51 @@ impl Loader {
 
     /// A dynamic include whose file name is plain text is read now, so its
     /// errors are found before any host is touched.
-    fn check_static_include(&self, task: &Task, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
-        let Ok(file) = include_file_arg(task) else { return Ok(()) };
+    fn check_static_include(
+        &self,
+        task: &Task,
+        build: &mut PlayBuild,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<(), Diagnostic> {
+        let Ok(file) = include_file_arg(task) else {
+            return Ok(());
+        };
         if is_template(&file) {
             return Ok(());
         }
-        let path = self
-            .resolve_task_file(&file, &task.ctx)
-            .ok_or_else(|| Diagnostic::new(format!("could not find the task file `{file}`"), &task.pos))?;
-        if stack.contains(&path) || !self.checked.lock().expect("not poisoned").insert(path.clone()) {
+        let path = self.resolve_task_file(&file, &task.ctx).ok_or_else(|| {
+            Diagnostic::new(format!("could not find the task file `{file}`"), &task.pos)
+        })?;
+        if stack.contains(&path)
+            || !self
+                .checked
+                .lock()
+                .expect("not poisoned")
+                .insert(path.clone())
+        {
             return Ok(());
         }
-        let ctx = Arc::new(FileCtx { file: path.clone(), role: task.ctx.role.clone() });
+        let ctx = Arc::new(FileCtx {
+            file: path.clone(),
+            role: task.ctx.role.clone(),
+        });
         stack.push(path.clone());
-        let mut scratch = PlayBuild { seen_roles: build.seen_roles.clone(), ..Default::default() };
+        let mut scratch = PlayBuild {
+            seen_roles: build.seen_roles.clone(),
+            ..Default::default()
+        };
         let r = self.task_file_items(&path, &ctx, &mut scratch, stack);
         stack.pop();
         r.map(|_| ())
     }
 
-    fn task_file_items(&self, path: &Path, ctx: &Arc<FileCtx>, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<Vec<Item>, Diagnostic> {
+    fn task_file_items(
+        &self,
+        path: &Path,
+        ctx: &Arc<FileCtx>,
+        build: &mut PlayBuild,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Vec<Item>, Diagnostic> {
         let docs = yaml::load_file(path)?;
         match docs.first() {
             None => Ok(vec![]),
@@ -370,10 +449,18 @@ impl Loader {
         dirs.into_iter().map(|d| d.join(&p)).find(|c| c.is_file())
     }
 
-    fn import_role(&self, task: Task, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<Item, Diagnostic> {
+    fn import_role(
+        &self,
+        task: Task,
+        build: &mut PlayBuild,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Item, Diagnostic> {
         let req = role_request(&task)?;
         if is_template(&req.name) {
-            return Err(Diagnostic::new("`import_role` is static: its name cannot use a variable; use `include_role`", &task.pos));
+            return Err(Diagnostic::new(
+                "`import_role` is static: its name cannot use a variable; use `include_role`",
+                &task.pos,
+            ));
         }
         let mut kw = task.kw.clone();
         merge_vars(&mut kw.vars, &Map::new(), &[]);
@@ -381,13 +468,27 @@ impl Loader {
     }
 
     /// An entry of a play's `roles:` list.
-    fn play_role(&self, entry: &Node, ctx: &Arc<FileCtx>, build: &mut PlayBuild, stack: &mut Vec<PathBuf>) -> Result<Item, Diagnostic> {
+    fn play_role(
+        &self,
+        entry: &Node,
+        ctx: &Arc<FileCtx>,
+        build: &mut PlayBuild,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Item, Diagnostic> {
         let (req, kw) = role_entry(entry)?;
         // A role listed twice in `roles:` runs once (ansible-core, without allow_duplicates).
         let dirs = [self.playbook_dir.clone(), ctx.dir()];
         if let Some(path) = find_role(&req.name, &dirs, &self.opts.roles_path) {
             if build.roles.iter().any(|r| r.path == path) {
-                return Ok(Item::Block(Arc::new(Block { name: None, block: vec![], rescue: vec![], always: vec![], kw, pos: entry.pos.clone(), ctx: ctx.clone() })));
+                return Ok(Item::Block(Arc::new(Block {
+                    name: None,
+                    block: vec![],
+                    rescue: vec![],
+                    always: vec![],
+                    kw,
+                    pos: entry.pos.clone(),
+                    ctx: ctx.clone(),
+                })));
             }
         }
         self.role_block(&req, kw, ctx, &entry.pos, build, stack)
@@ -409,20 +510,37 @@ impl Loader {
                 dirs.push(parent.to_path_buf());
             }
         }
+        dirs.dedup();
         let path = find_role(&req.name, &dirs, &self.opts.roles_path).ok_or_else(|| {
-            Diagnostic::new(format!("the role `{}` was not found", req.name), pos).hint(Some(format!(
-                "searched {}",
-                dirs.iter().map(|d| d.join("roles").display().to_string()).collect::<Vec<_>>().join(", ")
-            )))
+            Diagnostic::new(format!("the role `{}` was not found", req.name), pos).hint(Some(
+                format!(
+                    "searched {}",
+                    dirs.iter()
+                        .map(|d| d.join("roles").display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ))
         })?;
-        let key = format!("{}:{}:{}", path.display(), req.tasks_from, Value::Object(req.params.clone()));
+        let key = format!(
+            "{}:{}:{}",
+            path.display(),
+            req.tasks_from,
+            Value::Object(req.params.clone())
+        );
         let mut role = load_role_vars(&req.name, &path, &req.defaults_from, &req.vars_from, pos)?;
         role.params = req.params.clone();
         let role = Arc::new(role);
-        let ctx_role = Arc::new(FileCtx { file: path.join("tasks").join("main.yml"), role: Some(role.clone()) });
+        let ctx_role = Arc::new(FileCtx {
+            file: path.join("tasks").join("main.yml"),
+            role: Some(role.clone()),
+        });
         let mut items = Vec::new();
         if stack.contains(&path) {
-            return Err(Diagnostic::new(format!("role dependency loop: {}", loop_text(stack, &path)), pos));
+            return Err(Diagnostic::new(
+                format!("role dependency loop: {}", loop_text(stack, &path)),
+                pos,
+            ));
         }
         stack.push(path.clone());
         for dep in role_dependencies(&path)? {
@@ -435,14 +553,26 @@ impl Loader {
             items.push(self.role_block(&dreq, dkw, &ctx_role, &dep.pos, build, stack)?);
         }
         if let Some(tasks) = role_file(&path, "tasks", &req.tasks_from) {
-            let ctx = Arc::new(FileCtx { file: tasks.clone(), role: Some(role.clone()) });
+            let ctx = Arc::new(FileCtx {
+                file: tasks.clone(),
+                role: Some(role.clone()),
+            });
             items.extend(self.task_file_items(&tasks, &ctx, build, stack)?);
         } else if req.tasks_from != "main" {
-            return Err(Diagnostic::new(format!("the role `{}` has no tasks file `{}`", req.name, req.tasks_from), pos));
+            return Err(Diagnostic::new(
+                format!(
+                    "the role `{}` has no tasks file `{}`",
+                    req.name, req.tasks_from
+                ),
+                pos,
+            ));
         }
         if build.seen_roles.insert(key) {
             if let Some(h) = role_file(&path, "handlers", &req.handlers_from) {
-                let ctx = Arc::new(FileCtx { file: h.clone(), role: Some(role.clone()) });
+                let ctx = Arc::new(FileCtx {
+                    file: h.clone(),
+                    role: Some(role.clone()),
+                });
                 let docs = yaml::load_file(&h)?;
                 if let Some(d) = docs.first() {
                     build.handlers.extend(self.handler_list(d, &ctx, stack)?);
@@ -462,7 +592,12 @@ impl Loader {
         })))
     }
 
-    fn handler_list(&self, node: &Node, ctx: &Arc<FileCtx>, stack: &mut Vec<PathBuf>) -> Result<Vec<Arc<Task>>, Diagnostic> {
+    fn handler_list(
+        &self,
+        node: &Node,
+        ctx: &Arc<FileCtx>,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Vec<Arc<Task>>, Diagnostic> {
         if node.is_null() {
             return Ok(vec![]);
         }
@@ -474,13 +609,25 @@ impl Loader {
             let t = parse_task(n, ctx, &self.registry, true)?;
             if t.short_action() == "import_tasks" {
                 let file = include_file_arg(&t)?;
-                let path = self
-                    .resolve_task_file(&file, ctx)
-                    .ok_or_else(|| Diagnostic::new(format!("could not find the task file `{file}`"), &t.pos))?;
-                let sub = Arc::new(FileCtx { file: path.clone(), role: ctx.role.clone() });
+                let path = self.resolve_task_file(&file, ctx).ok_or_else(|| {
+                    Diagnostic::new(format!("could not find the task file `{file}`"), &t.pos)
+                })?;
+                if stack.contains(&path) {
+                    return Err(Diagnostic::new(
+                        format!("import loop: {}", loop_text(stack, &path)),
+                        &t.pos,
+                    ));
+                }
+                let sub = Arc::new(FileCtx {
+                    file: path.clone(),
+                    role: ctx.role.clone(),
+                });
                 let docs = yaml::load_file(&path)?;
                 if let Some(d) = docs.first() {
-                    out.extend(self.handler_list(d, &sub, stack)?);
+                    stack.push(path.clone());
+                    let r = self.handler_list(d, &sub, stack);
+                    stack.pop();
+                    out.extend(r?);
                 }
                 continue;
             }
@@ -490,14 +637,26 @@ impl Loader {
     }
 
     /// Run time: the items of an `include_tasks` file.
-    pub fn include_tasks(&self, path: &Path, role: Option<Arc<Role>>) -> Result<Vec<Item>, Diagnostic> {
-        let ctx = Arc::new(FileCtx { file: path.to_path_buf(), role });
+    pub fn include_tasks(
+        &self,
+        path: &Path,
+        role: Option<Arc<Role>>,
+    ) -> Result<Vec<Item>, Diagnostic> {
+        let ctx = Arc::new(FileCtx {
+            file: path.to_path_buf(),
+            role,
+        });
         let mut build = PlayBuild::default();
         self.task_file_items(path, &ctx, &mut build, &mut vec![path.to_path_buf()])
     }
 
     /// Run time: an `include_role`: its block and its handlers.
-    pub fn include_role(&self, req: &RoleRequest, from: &Arc<FileCtx>, pos: &Pos) -> Result<(Item, Vec<Arc<Task>>, Vec<Arc<Role>>), Diagnostic> {
+    pub fn include_role(
+        &self,
+        req: &RoleRequest,
+        from: &Arc<FileCtx>,
+        pos: &Pos,
+    ) -> Result<IncludedRole, Diagnostic> {
         let mut build = PlayBuild::default();
         let item = self.role_block(req, Keywords::default(), from, pos, &mut build, &mut vec![])?;
         Ok((item, build.handlers, build.roles))
@@ -513,7 +672,9 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
     }
 }
 
@@ -521,7 +682,11 @@ fn loop_text(stack: &[PathBuf], again: &Path) -> String {
     stack
         .iter()
         .chain(std::iter::once(&again.to_path_buf()))
-        .map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|p| {
+            p.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
         .collect::<Vec<_>>()
         .join(" -> ")
 }
@@ -560,18 +725,43 @@ pub fn role_request(task: &Task) -> Result<RoleRequest, Diagnostic> {
         .get("name")
         .or_else(|| task.args.get("role"))
         .and_then(Value::as_str)
-        .ok_or_else(|| Diagnostic::new(format!("`{}` needs a role `name`", task.action), &task.pos))?;
+        .ok_or_else(|| {
+            Diagnostic::new(format!("`{}` needs a role `name`", task.action), &task.pos)
+        })?;
     let mut req = RoleRequest::named(name);
-    let s = |k: &str, d: &str| task.args.get(k).and_then(Value::as_str).unwrap_or(d).to_string();
+    let s = |k: &str, d: &str| {
+        task.args
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or(d)
+            .to_string()
+    };
     req.tasks_from = s("tasks_from", "main");
     req.vars_from = s("vars_from", "main");
     req.defaults_from = s("defaults_from", "main");
     req.handlers_from = s("handlers_from", "main");
-    const OPTS: &[&str] = &["name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from", "apply", "public", "allow_duplicates", "rolespec_validate"];
+    const OPTS: &[&str] = &[
+        "name",
+        "role",
+        "tasks_from",
+        "vars_from",
+        "defaults_from",
+        "handlers_from",
+        "apply",
+        "public",
+        "allow_duplicates",
+        "rolespec_validate",
+    ];
     for k in task.args.keys() {
         if !OPTS.contains(&k.as_str()) {
-            return Err(Diagnostic::new(format!("unknown option `{k}` for `{}`", task.action), &task.pos)
-                .hint(crate::suggest::closest(k, OPTS.iter().copied()).map(|s| format!("did you mean `{s}`?"))));
+            return Err(Diagnostic::new(
+                format!("unknown option `{k}` for `{}`", task.action),
+                &task.pos,
+            )
+            .hint(
+                crate::suggest::closest(k, OPTS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?")),
+            ));
         }
     }
     Ok(req)
@@ -587,7 +777,9 @@ fn role_entry(entry: &Node) -> Result<(RoleRequest, Keywords), Diagnostic> {
                 .get("role")
                 .or_else(|| entry.get("name"))
                 .map(scalar_text)
-                .ok_or_else(|| Diagnostic::new("a role entry needs `role:` (its name)", &entry.pos))?;
+                .ok_or_else(|| {
+                    Diagnostic::new("a role entry needs `role:` (its name)", &entry.pos)
+                })?;
             let mut req = RoleRequest::named(&name);
             for (k, v) in pairs {
                 let key = k.key_string();
@@ -603,7 +795,10 @@ fn role_entry(entry: &Node) -> Result<(RoleRequest, Keywords), Diagnostic> {
             let _ = string_list;
             Ok((req, kw))
         }
-        _ => Err(Diagnostic::new("a role entry must be a name or a mapping", &entry.pos)),
+        _ => Err(Diagnostic::new(
+            "a role entry must be a name or a mapping",
+            &entry.pos,
+        )),
     }
 }
 

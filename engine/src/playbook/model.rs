@@ -82,7 +82,13 @@ impl Task {
 
     /// The name shown in `TASK [...]`.
     pub fn display_name(&self) -> String {
-        let role_arg = || self.args.get("name").or_else(|| self.args.get("role")).and_then(Value::as_str).map(str::to_string);
+        let role_arg = || {
+            self.args
+                .get("name")
+                .or_else(|| self.args.get("role"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let base = match (&self.name, self.short_action()) {
             (Some(n), _) => n.clone(),
             (None, "include_role" | "import_role") => match role_arg() {
@@ -156,7 +162,11 @@ impl Play {
             Value::String(s) => s.clone(),
             Value::Array(a) => a
                 .iter()
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(","),
             other => other.to_string(),

@@ -63,7 +63,8 @@ mod tests {
     fn selection_table() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         // (only, skip, task tags, runs)
-        let cases: &[(&[&str], &[&str], &[&str], bool)] = &[
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], bool);
+        let cases: &[Case] = &[
             (&[], &[], &[], true),
             (&[], &[], &["never"], false),
             (&[], &[], &["never", "debug"], false),

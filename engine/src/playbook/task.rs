@@ -21,9 +21,24 @@ pub const INCLUDE_ACTIONS: &[&str] = &[
 
 /// `with_<lookup>` loops srplay knows.
 pub const WITH_LOOKUPS: &[&str] = &[
-    "items", "list", "dict", "nested", "cartesian", "first_found", "sequence", "together",
-    "indexed_items", "flattened", "subelements", "fileglob", "lines", "random_choice", "env",
-    "file", "vars", "dict2items",
+    "items",
+    "list",
+    "dict",
+    "nested",
+    "cartesian",
+    "first_found",
+    "sequence",
+    "together",
+    "indexed_items",
+    "flattened",
+    "subelements",
+    "fileglob",
+    "lines",
+    "random_choice",
+    "env",
+    "file",
+    "vars",
+    "dict2items",
 ];
 
 pub fn is_include_action(name: &str) -> bool {
@@ -44,32 +59,51 @@ pub fn parse_task(
     registry: &ModuleRegistry,
     handler: bool,
 ) -> Result<Task, Diagnostic> {
-    let pairs = node
-        .as_map()
-        .ok_or_else(|| Diagnostic::new(format!("a task must be a mapping, got {}", node.type_name()), &node.pos))?;
+    let pairs = node.as_map().ok_or_else(|| {
+        Diagnostic::new(
+            format!("a task must be a mapping, got {}", node.type_name()),
+            &node.pos,
+        )
+    })?;
     let is_kw = |k: &str| keywords::is_task_keyword(k) || (handler && k == "listen");
-    let candidates: Vec<&(Node, Node)> = pairs.iter().filter(|(k, _)| !is_kw(&k.key_string())).collect();
+    let candidates: Vec<&(Node, Node)> = pairs
+        .iter()
+        .filter(|(k, _)| !is_kw(&k.key_string()))
+        .collect();
     let level = if handler { "handler" } else { "task" };
     let known = |k: &str| registry.contains(k) || is_include_action(k);
-    let modules: Vec<&&(Node, Node)> = candidates.iter().filter(|(k, _)| known(&k.key_string())).collect();
-    let unknown: Vec<&&(Node, Node)> = candidates.iter().filter(|(k, _)| !known(&k.key_string())).collect();
+    let modules: Vec<&&(Node, Node)> = candidates
+        .iter()
+        .filter(|(k, _)| known(&k.key_string()))
+        .collect();
+    let unknown: Vec<&&(Node, Node)> = candidates
+        .iter()
+        .filter(|(k, _)| !known(&k.key_string()))
+        .collect();
     let explicit_action = node.get("action").or_else(|| node.get("local_action"));
     let action_count = modules.len() + unknown.len() + usize::from(explicit_action.is_some());
     if let Some((k, _)) = unknown.first() {
         let name = k.key_string();
         if action_count > 1 || explicit_action.is_some() {
-            let hint = crate::suggest::closest(&name, keywords::all_for(level));
-            return Err(Diagnostic::new(format!("unknown keyword `{name}` for a {level}"), &k.pos)
-                .hint(hint.map(|h| format!("did you mean `{h}`?"))));
+            let hint = keywords::suggest(&name, level);
+            return Err(
+                Diagnostic::new(format!("unknown keyword `{name}` for a {level}"), &k.pos)
+                    .hint(hint.map(|h| format!("did you mean `{h}`?"))),
+            );
         }
         let hint = registry
             .suggest(&name)
-            .or_else(|| crate::suggest::closest(&name, keywords::all_for(level)));
-        return Err(Diagnostic::new(format!("couldn't resolve module/action '{name}'"), &k.pos)
-            .hint(hint.map(|h| format!("did you mean `{h}`?"))));
+            .or_else(|| keywords::suggest(&name, level));
+        return Err(
+            Diagnostic::new(format!("couldn't resolve module/action '{name}'"), &k.pos)
+                .hint(hint.map(|h| format!("did you mean `{h}`?"))),
+        );
     }
     if action_count == 0 {
-        return Err(Diagnostic::new(format!("no module/action detected in {level}"), &node.pos));
+        return Err(Diagnostic::new(
+            format!("no module/action detected in {level}"),
+            &node.pos,
+        ));
     }
     if action_count > 1 {
         let names: Vec<String> = modules.iter().map(|(k, _)| k.key_string()).collect();
@@ -100,32 +134,118 @@ pub fn parse_task(
         }
     }
     check_args(&mut found, registry)?;
-    build_task(node, found, ctx, handler)
+    check_arg_templates(&found)?;
+    let task = build_task(node, found, ctx, handler)?;
+    check_keyword_templates(node)?;
+    Ok(task)
+}
+
+/// Every template in the arguments must compile (bad Jinja is found
+/// before any host is touched).
+fn check_arg_templates(found: &ActionFound) -> Result<(), Diagnostic> {
+    for (k, v) in &found.args {
+        let pos = found
+            .arg_pos
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| found.pos.clone());
+        check_value_templates(v, &pos)?;
+    }
+    Ok(())
+}
+
+fn check_value_templates(v: &Value, pos: &Pos) -> Result<(), Diagnostic> {
+    match v {
+        Value::String(s) => crate::template::check_syntax(s, false)
+            .map_err(|e| Diagnostic::new(format!("template syntax error in `{s}`: {e}"), pos)),
+        Value::Array(a) => a.iter().try_for_each(|x| check_value_templates(x, pos)),
+        Value::Object(m) => m.values().try_for_each(|x| check_value_templates(x, pos)),
+        _ => Ok(()),
+    }
+}
+
+/// Conditions are bare expressions; other keywords may hold templates.
+fn check_keyword_templates(node: &Node) -> Result<(), Diagnostic> {
+    for (k, v) in node.as_map().unwrap_or(&[]) {
+        let key = k.key_string();
+        let is_condition = matches!(
+            key.as_str(),
+            "when" | "changed_when" | "failed_when" | "until"
+        );
+        if is_condition {
+            let items: Vec<&Node> = match &v.kind {
+                Kind::Seq(s) => s.iter().collect(),
+                _ => vec![v],
+            };
+            for item in items {
+                if let Kind::Str(s) = &item.kind {
+                    crate::template::check_syntax(s, true).map_err(|e| {
+                        Diagnostic::new(
+                            format!("syntax error in the conditional `{s}`: {e}"),
+                            &item.pos,
+                        )
+                    })?;
+                }
+            }
+        } else if matches!(
+            key.as_str(),
+            "loop" | "vars" | "delegate_to" | "environment"
+        ) || key.starts_with("with_")
+        {
+            check_value_templates(&v.to_json(), &v.pos)?;
+        }
+    }
+    Ok(())
 }
 
 fn unreachable_action(node: &Node) -> Result<ActionFound, Diagnostic> {
-    Err(Diagnostic::new("no module/action detected in task", &node.pos))
+    Err(Diagnostic::new(
+        "no module/action detected in task",
+        &node.pos,
+    ))
 }
 
 /// `action: debug msg=hi` / `local_action: {module: debug, msg: hi}`.
 fn action_from_keyword(a: &Node, local: bool) -> Result<ActionFound, Diagnostic> {
     let mut found = match &a.kind {
         Kind::Str(s) => {
-            let (name, rest) = s.trim().split_once(char::is_whitespace).unwrap_or((s.trim(), ""));
-            ActionFound { name: name.to_string(), args: Map::new(), arg_pos: vec![], pos: a.pos.clone() }
-                .with_args(&Node::new(Kind::Str(rest.to_string()), a.pos.clone()))?
+            let (name, rest) = s
+                .trim()
+                .split_once(char::is_whitespace)
+                .unwrap_or((s.trim(), ""));
+            ActionFound {
+                name: name.to_string(),
+                args: Map::new(),
+                arg_pos: vec![],
+                pos: a.pos.clone(),
+            }
+            .with_args(&Node::new(Kind::Str(rest.to_string()), a.pos.clone()))?
         }
         Kind::Map(pairs) => {
             let module = a
                 .get("module")
                 .and_then(Node::as_str)
                 .ok_or_else(|| Diagnostic::new("`action` mapping needs a `module` key", &a.pos))?;
-            let rest: Vec<(Node, Node)> =
-                pairs.iter().filter(|(k, _)| k.key_string() != "module").cloned().collect();
-            ActionFound { name: module.to_string(), args: Map::new(), arg_pos: vec![], pos: a.pos.clone() }
-                .with_args(&Node::new(Kind::Map(rest), a.pos.clone()))?
+            let rest: Vec<(Node, Node)> = pairs
+                .iter()
+                .filter(|(k, _)| k.key_string() != "module")
+                .cloned()
+                .collect();
+            ActionFound {
+                name: module.to_string(),
+                args: Map::new(),
+                arg_pos: vec![],
+                pos: a.pos.clone(),
+            }
+            .with_args(&Node::new(Kind::Map(rest), a.pos.clone()))?
         }
-        _ => return Err(Diagnostic::new("`action` must be a string or a mapping", &a.pos)),
+        _ => {
+            return Err(Diagnostic::new(
+                "`action` must be a string or a mapping",
+                &a.pos,
+            ))
+        }
     };
     if local {
         found.args.insert("_local_action".into(), Value::Bool(true));
@@ -155,7 +275,10 @@ impl ActionFound {
             }
             Kind::Seq(_) => {
                 return Err(Diagnostic::new(
-                    format!("arguments of `{}` must be a mapping or a `k=v` string, got a list", self.name),
+                    format!(
+                        "arguments of `{}` must be a mapping or a `k=v` string, got a list",
+                        self.name
+                    ),
                     &v.pos,
                 ))
             }
@@ -173,7 +296,10 @@ fn check_args(found: &mut ActionFound, registry: &ModuleRegistry) -> Result<(), 
         return Ok(());
     }
     let Some(module) = registry.get(&found.name) else {
-        return Err(Diagnostic::new(format!("couldn't resolve module/action '{}'", found.name), &found.pos));
+        return Err(Diagnostic::new(
+            format!("couldn't resolve module/action '{}'", found.name),
+            &found.pos,
+        ));
     };
     let spec = module.spec();
     if let Some(raw) = found.args.remove("_raw_params") {
@@ -201,7 +327,12 @@ fn check_args(found: &mut ActionFound, registry: &ModuleRegistry) -> Result<(), 
     })
 }
 
-fn build_task(node: &Node, found: ActionFound, ctx: &Arc<FileCtx>, handler: bool) -> Result<Task, Diagnostic> {
+fn build_task(
+    node: &Node,
+    found: ActionFound,
+    ctx: &Arc<FileCtx>,
+    handler: bool,
+) -> Result<Task, Diagnostic> {
     let mut task = Task {
         name: None,
         action: found.name,
@@ -226,15 +357,16 @@ fn build_task(node: &Node, found: ActionFound, ctx: &Arc<FileCtx>, handler: bool
             "name" => task.name = Some(scalar_text(v)),
             "loop" => set_loop(&mut task, Loop::Items(v.to_json()), v)?,
             "loop_control" => {
-                task.loop_control = v
-                    .to_json()
-                    .as_object()
-                    .cloned()
-                    .ok_or_else(|| Diagnostic::new("`loop_control` must be a mapping", &v.pos))?;
+                task.loop_control =
+                    v.to_json().as_object().cloned().ok_or_else(|| {
+                        Diagnostic::new("`loop_control` must be a mapping", &v.pos)
+                    })?;
                 check_loop_control(v)?;
             }
             "register" => {
-                let name = v.as_str().ok_or_else(|| Diagnostic::new("`register` must be a variable name", &v.pos))?;
+                let name = v
+                    .as_str()
+                    .ok_or_else(|| Diagnostic::new("`register` must be a variable name", &v.pos))?;
                 task.register = Some(name.to_string());
             }
             "until" => task.until = Some(v.to_json()),
@@ -248,12 +380,21 @@ fn build_task(node: &Node, found: ActionFound, ctx: &Arc<FileCtx>, handler: bool
             k if k.starts_with("with_") => {
                 let lookup = &k[5..];
                 if !WITH_LOOKUPS.contains(&lookup) {
-                    return Err(Diagnostic::new(format!("unknown loop lookup `{k}`"), &v.pos).hint(
-                        crate::suggest::closest(lookup, WITH_LOOKUPS.iter().copied())
-                            .map(|s| format!("did you mean `with_{s}`?")),
-                    ));
+                    return Err(
+                        Diagnostic::new(format!("unknown loop lookup `{k}`"), &v.pos).hint(
+                            crate::suggest::closest(lookup, WITH_LOOKUPS.iter().copied())
+                                .map(|s| format!("did you mean `with_{s}`?")),
+                        ),
+                    );
                 }
-                set_loop(&mut task, Loop::With { lookup: lookup.to_string(), terms: v.to_json() }, v)?;
+                set_loop(
+                    &mut task,
+                    Loop::With {
+                        lookup: lookup.to_string(),
+                        terms: v.to_json(),
+                    },
+                    v,
+                )?;
             }
             k if keywords::is_task_keyword(k) => apply_keyword(&mut task.kw, k, v)?,
             _ => {}
@@ -261,26 +402,43 @@ fn build_task(node: &Node, found: ActionFound, ctx: &Arc<FileCtx>, handler: bool
     }
     if node.get("local_action").is_some() {
         task.args.remove("_local_action");
-        task.kw.opts.insert("delegate_to".into(), Value::String("localhost".into()));
+        task.kw
+            .opts
+            .insert("delegate_to".into(), Value::String("localhost".into()));
     }
     Ok(task)
 }
 
 fn set_loop(task: &mut Task, l: Loop, v: &Node) -> Result<(), Diagnostic> {
     if task.loop_.is_some() {
-        return Err(Diagnostic::new("a task can have only one loop (`loop` or one `with_*`)", &v.pos));
+        return Err(Diagnostic::new(
+            "a task can have only one loop (`loop` or one `with_*`)",
+            &v.pos,
+        ));
     }
     task.loop_ = Some(l);
     Ok(())
 }
 
 fn check_loop_control(v: &Node) -> Result<(), Diagnostic> {
-    const KNOWN: &[&str] = &["loop_var", "index_var", "label", "pause", "extended", "extended_allitems", "break_when"];
+    const KNOWN: &[&str] = &[
+        "loop_var",
+        "index_var",
+        "label",
+        "pause",
+        "extended",
+        "extended_allitems",
+        "break_when",
+    ];
     for (k, _) in v.as_map().unwrap_or(&[]) {
         let key = k.key_string();
         if !KNOWN.contains(&key.as_str()) {
-            return Err(Diagnostic::new(format!("unknown `loop_control` option `{key}`"), &k.pos)
-                .hint(crate::suggest::closest(&key, KNOWN.iter().copied()).map(|s| format!("did you mean `{s}`?"))));
+            return Err(
+                Diagnostic::new(format!("unknown `loop_control` option `{key}`"), &k.pos).hint(
+                    crate::suggest::closest(&key, KNOWN.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
+                ),
+            );
         }
     }
     Ok(())
@@ -299,7 +457,10 @@ pub fn string_list(v: &Node) -> Result<Vec<String>, Diagnostic> {
     match &v.kind {
         Kind::Seq(items) => Ok(items.iter().map(scalar_text).collect()),
         Kind::Null => Ok(vec![]),
-        Kind::Map(_) => Err(Diagnostic::new("expected a string or a list of strings", &v.pos)),
+        Kind::Map(_) => Err(Diagnostic::new(
+            "expected a string or a list of strings",
+            &v.pos,
+        )),
         _ => Ok(vec![scalar_text(v)]),
     }
 }
@@ -316,7 +477,11 @@ pub fn apply_keyword(kw: &mut Keywords, key: &str, v: &Node) -> Result<(), Diagn
         }
         "tags" => {
             kw.tags = match &v.kind {
-                Kind::Str(s) => s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+                Kind::Str(s) => s
+                    .split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
                 _ => string_list(v)?,
             }
         }

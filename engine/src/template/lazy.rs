@@ -21,10 +21,16 @@ pub struct VarValue {
 
 impl VarValue {
     pub fn raw(value: Value) -> Self {
-        VarValue { value, templated: true }
+        VarValue {
+            value,
+            templated: true,
+        }
     }
     pub fn literal(value: Value) -> Self {
-        VarValue { value, templated: false }
+        VarValue {
+            value,
+            templated: false,
+        }
     }
 }
 
@@ -45,7 +51,11 @@ thread_local! {
 
 impl LazyVars {
     pub fn new(vars: VarMap, objects: IndexMap<String, JValue>) -> Arc<Self> {
-        Arc::new(LazyVars { vars, objects, cache: Mutex::new(HashMap::new()) })
+        Arc::new(LazyVars {
+            vars,
+            objects,
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The same variables plus `extra` (which win), e.g. a template's
@@ -78,7 +88,9 @@ impl LazyVars {
         if name == "vars" {
             return Ok(Some(JValue::from_dyn_object(self.clone())));
         }
-        let Some(v) = self.vars.get(name) else { return Ok(None) };
+        let Some(v) = self.vars.get(name) else {
+            return Ok(None);
+        };
         if !v.templated || !contains_template(&v.value) {
             return Ok(Some(JValue::from(minijinja::value::Serde(&v.value))));
         }
@@ -90,14 +102,21 @@ impl LazyVars {
         if looping {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
-                format!("recursive loop detected in template: the variable `{name}` refers to itself"),
+                format!(
+                    "recursive loop detected in template: the variable `{name}` refers to itself"
+                ),
             ));
         }
         RESOLVING.with(|r| r.borrow_mut().push(id.clone()));
         let out = render_value_in(&v.value, self);
         RESOLVING.with(|r| r.borrow_mut().retain(|x| x != &id));
-        let rendered = JValue::from(minijinja::value::Serde(&out.map_err(|e| e.into_jinja(name))?));
-        self.cache.lock().expect("not poisoned").insert(name.to_string(), rendered.clone());
+        let rendered = JValue::from(minijinja::value::Serde(
+            &out.map_err(|e| e.into_jinja(name))?,
+        ));
+        self.cache
+            .lock()
+            .expect("not poisoned")
+            .insert(name.to_string(), rendered.clone());
         Ok(Some(rendered))
     }
 }

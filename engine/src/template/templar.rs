@@ -19,12 +19,19 @@ pub struct TemplateError {
 
 impl TemplateError {
     fn new(msg: impl Into<String>, undefined: bool) -> Self {
-        TemplateError { msg: msg.into(), undefined }
+        TemplateError {
+            msg: msg.into(),
+            undefined,
+        }
     }
 
     /// Carry the error out of a nested variable lookup.
     pub fn into_jinja(self, var: &str) -> Error {
-        let kind = if self.undefined { ErrorKind::UndefinedError } else { ErrorKind::InvalidOperation };
+        let kind = if self.undefined {
+            ErrorKind::UndefinedError
+        } else {
+            ErrorKind::InvalidOperation
+        };
         Error::new(kind, format!("{} (in variable `{var}`)", self.msg))
     }
 }
@@ -58,7 +65,10 @@ pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error>
         return Ok(e.clone());
     }
     let e = Arc::new(environment().compile_expression_owned(src.to_string())?);
-    expr_cache().lock().expect("not poisoned").insert(src.to_string(), e.clone());
+    expr_cache()
+        .lock()
+        .expect("not poisoned")
+        .insert(src.to_string(), e.clone());
     Ok(e)
 }
 
@@ -70,8 +80,40 @@ pub fn template(src: &str) -> Result<Arc<Template<'static, 'static>>, Error> {
     // The cache lives as long as the process; so does the source it borrows.
     let leaked: &'static str = Box::leak(src.to_string().into_boxed_str());
     let t = Arc::new(environment().template_from_str(leaked)?);
-    tpl_cache().lock().expect("not poisoned").insert(src.to_string(), t.clone());
+    tpl_cache()
+        .lock()
+        .expect("not poisoned")
+        .insert(src.to_string(), t.clone());
     Ok(t)
+}
+
+/// Load-time check: does `src` compile? `condition` sources are bare
+/// expressions (`when: a == 1`); others are templates only if they hold
+/// template syntax.
+pub fn check_syntax(src: &str, condition: bool) -> Result<(), String> {
+    let detail = |e: Error| {
+        e.detail()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.kind().to_string())
+    };
+    if condition {
+        let text = lone_expression(src).unwrap_or(src.trim());
+        if text.is_empty() || is_template(text) {
+            return if is_template(text) {
+                template(text).map(|_| ()).map_err(detail)
+            } else {
+                Ok(())
+            };
+        }
+        return expression(text).map(|_| ()).map_err(detail);
+    }
+    if !is_template(src) {
+        return Ok(());
+    }
+    match lone_expression(src) {
+        Some(e) => expression(e).map(|_| ()).map_err(detail),
+        None => template(src).map(|_| ()).map_err(detail),
+    }
 }
 
 /// Render a string with Ansible's native-type rule.
@@ -84,25 +126,36 @@ pub fn render_str(s: &str, vars: &Arc<LazyVars>) -> Result<Value, TemplateError>
         let compiled = expression(expr).map_err(|e| describe(e, s, vars))?;
         let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
         if v.is_undefined() {
-            return Err(undefined_error(s, &compiled.undeclared_variables(true), vars));
+            return Err(undefined_error(
+                s,
+                &compiled.undeclared_variables(true),
+                vars,
+            ));
         }
         return to_json(&v).map_err(|e| describe(e, s, vars));
     }
     let t = template(s).map_err(|e| describe(e, s, vars))?;
-    t.render(ctx).map(Value::String).map_err(|e| describe(e, s, vars))
+    t.render(ctx)
+        .map(Value::String)
+        .map_err(|e| describe(e, s, vars))
 }
 
 /// Render a whole template file's text (never native: always a string).
 pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateError> {
     let t = template(src).map_err(|e| describe(e, src, vars))?;
-    t.render(JValue::from_dyn_object(vars.clone())).map_err(|e| describe(e, src, vars))
+    t.render(JValue::from_dyn_object(vars.clone()))
+        .map_err(|e| describe(e, src, vars))
 }
 
 /// Render every string inside a value.
 pub fn render_value_in(v: &Value, vars: &Arc<LazyVars>) -> Result<Value, TemplateError> {
     Ok(match v {
         Value::String(s) => render_str(s, vars)?,
-        Value::Array(a) => Value::Array(a.iter().map(|x| render_value_in(x, vars)).collect::<Result<_, _>>()?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| render_value_in(x, vars))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, x) in m {
@@ -143,7 +196,11 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
             let ctx = JValue::from_dyn_object(vars.clone());
             let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
             if v.is_undefined() {
-                return Err(undefined_error(s, &compiled.undeclared_variables(true), vars));
+                return Err(undefined_error(
+                    s,
+                    &compiled.undeclared_variables(true),
+                    vars,
+                ));
             }
             strict_bool(&v)
         }
@@ -184,14 +241,24 @@ fn json_truthy(v: &Value) -> bool {
     }
 }
 
-fn undefined_error(src: &str, names: &std::collections::HashSet<String>, vars: &Arc<LazyVars>) -> TemplateError {
+fn undefined_error(
+    src: &str,
+    names: &std::collections::HashSet<String>,
+    vars: &Arc<LazyVars>,
+) -> TemplateError {
     let mut missing: Vec<&String> = names
         .iter()
         .filter(|n| !vars.contains(n.split('.').next().unwrap_or(n)))
         .collect();
     missing.sort();
     match missing.first() {
-        Some(n) => TemplateError::new(format!("'{}' is undefined (in `{src}`)", n.split('.').next().unwrap_or(n)), true),
+        Some(n) => TemplateError::new(
+            format!(
+                "'{}' is undefined (in `{src}`)",
+                n.split('.').next().unwrap_or(n)
+            ),
+            true,
+        ),
         None => {
             let mut all: Vec<&String> = names.iter().collect();
             all.sort();
@@ -210,12 +277,19 @@ fn describe(e: Error, src: &str, vars: &Arc<LazyVars>) -> TemplateError {
             }
         }
         let names = match lone_expression(src) {
-            Some(x) => expression(x).map(|c| c.undeclared_variables(true)).unwrap_or_default(),
-            None => template(src).map(|t| t.undeclared_variables(true)).unwrap_or_default(),
+            Some(x) => expression(x)
+                .map(|c| c.undeclared_variables(true))
+                .unwrap_or_default(),
+            None => template(src)
+                .map(|t| t.undeclared_variables(true))
+                .unwrap_or_default(),
         };
         return undefined_error(src, &names, vars);
     }
-    let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
     let kind = match e.kind() {
         ErrorKind::SyntaxError => "template syntax error",
         _ => "template error",
@@ -239,7 +313,9 @@ mod tests {
 
     #[test]
     fn lazy_rendering_table() {
-        let v = vars(json!({"a": "{{ b }}", "b": 2, "c": "x-{{ a }}", "l": ["{{ b }}", 3], "d": {"k": "{{ a + 1 }}"}}));
+        let v = vars(
+            json!({"a": "{{ b }}", "b": 2, "c": "x-{{ a }}", "l": ["{{ b }}", 3], "d": {"k": "{{ a + 1 }}"}}),
+        );
         let cases = [
             ("{{ a }}", json!(2)),
             ("{{ c }}", json!("x-2")),
@@ -282,6 +358,10 @@ mod tests {
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());
         let e = condition(&json!("'x'"), &v).unwrap_err();
-        assert!(e.msg.contains("Conditionals must have a boolean result"), "{}", e.msg);
+        assert!(
+            e.msg.contains("Conditionals must have a boolean result"),
+            "{}",
+            e.msg
+        );
     }
 }

@@ -40,7 +40,16 @@ fn distribution(id: &str, like: &str, name: &str) -> (String, String) {
     .to_string();
     let family = if ["debian", "ubuntu"].contains(&id) || like.contains("debian") {
         "Debian"
-    } else if ["rhel", "centos", "rocky", "almalinux", "fedora", "amzn", "ol"].contains(&id)
+    } else if [
+        "rhel",
+        "centos",
+        "rocky",
+        "almalinux",
+        "fedora",
+        "amzn",
+        "ol",
+    ]
+    .contains(&id)
         || like.contains("rhel")
         || like.contains("fedora")
     {
@@ -61,12 +70,19 @@ fn distribution(id: &str, like: &str, name: &str) -> (String, String) {
 pub fn parse_facts(out: &str) -> Map<String, Value> {
     let kv: HashMap<&str, &str> = out.lines().filter_map(|l| l.split_once('=')).collect();
     let get = |k: &str| kv.get(k).copied().unwrap_or("").to_string();
-    let num = |k: &str| kv.get(k).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    let num = |k: &str| {
+        kv.get(k)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let (dist, family) = distribution(&get("os_id"), &get("os_like"), &get("os_name"));
     let version = get("os_version");
     let major = version.split('.').next().unwrap_or("").to_string();
     let fqdn = get("fqdn");
-    let domain = fqdn.split_once('.').map(|(_, d)| d.to_string()).unwrap_or_default();
+    let domain = fqdn
+        .split_once('.')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_default();
     let mut f = json!({
         "hostname": get("hostname"),
         "nodename": get("nodename"),
@@ -100,7 +116,8 @@ pub fn parse_facts(out: &str) -> Map<String, Value> {
         "module_setup": true,
     });
     if !get("ipv4").is_empty() {
-        f["default_ipv4"] = json!({"address": get("ipv4"), "interface": get("iface"), "gateway": get("gateway")});
+        f["default_ipv4"] =
+            json!({"address": get("ipv4"), "interface": get("iface"), "gateway": get("gateway")});
         f["all_ipv4_addresses"] = json!([get("ipv4")]);
     }
     f.as_object().cloned().unwrap_or_default()
@@ -111,7 +128,11 @@ pub fn parse_facts(out: &str) -> Map<String, Value> {
 pub fn facts_as_vars(facts: &Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in facts {
-        let name = if k.starts_with("ansible_") { k.clone() } else { format!("ansible_{k}") };
+        let name = if k.starts_with("ansible_") {
+            k.clone()
+        } else {
+            format!("ansible_{k}")
+        };
         out.insert(name, v.clone());
     }
     out.insert("ansible_facts".into(), Value::Object(facts.clone()));

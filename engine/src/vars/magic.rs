@@ -30,7 +30,11 @@ impl MagicVars {
     /// The magic variables of `host` (role ones are added per task).
     pub fn for_host(&self, host: &str, group_names: Vec<String>) -> Map<String, Value> {
         let short = host.split('.').next().unwrap_or(host);
-        let run_tags = if self.run_tags.is_empty() { vec!["all".to_string()] } else { self.run_tags.clone() };
+        let run_tags = if self.run_tags.is_empty() {
+            vec!["all".to_string()]
+        } else {
+            self.run_tags.clone()
+        };
         let mut m = json!({
             "inventory_hostname": host,
             "inventory_hostname_short": short,

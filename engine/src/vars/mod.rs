@@ -72,7 +72,11 @@ impl VarLayers {
         for i in order {
             let (layer, vars) = &self.layers[i];
             for (k, v) in vars {
-                let vv = if layer.literal() { VarValue::literal(v.clone()) } else { VarValue::raw(v.clone()) };
+                let vv = if layer.literal() {
+                    VarValue::literal(v.clone())
+                } else {
+                    VarValue::raw(v.clone())
+                };
                 out.insert(k.clone(), vv);
             }
         }
@@ -93,15 +97,51 @@ mod tests {
     fn precedence_table() {
         // (layers pushed in this order, expected value of `x`)
         let cases: Vec<(Vec<(Layer, Value)>, Value)> = vec![
-            (vec![(Layer::RoleDefaults, json!(1)), (Layer::Inventory, json!(2))], json!(2)),
-            (vec![(Layer::Inventory, json!(2)), (Layer::RoleDefaults, json!(1))], json!(2)),
-            (vec![(Layer::PlayVars, json!(3)), (Layer::Facts, json!(9))], json!(3)),
-            (vec![(Layer::TaskVars, json!(5)), (Layer::BlockVars, json!(4))], json!(5)),
-            (vec![(Layer::SetFact, json!(6)), (Layer::TaskVars, json!(5))], json!(6)),
-            (vec![(Layer::ExtraVars, json!(7)), (Layer::SetFact, json!(6))], json!(7)),
-            (vec![(Layer::RoleVars, json!(8)), (Layer::VarsFiles, json!(4))], json!(8)),
-            (vec![(Layer::IncludeParams, json!(8)), (Layer::RoleParams, json!(4))], json!(8)),
-            (vec![(Layer::BlockVars, json!(1)), (Layer::BlockVars, json!(2))], json!(2)),
+            (
+                vec![
+                    (Layer::RoleDefaults, json!(1)),
+                    (Layer::Inventory, json!(2)),
+                ],
+                json!(2),
+            ),
+            (
+                vec![
+                    (Layer::Inventory, json!(2)),
+                    (Layer::RoleDefaults, json!(1)),
+                ],
+                json!(2),
+            ),
+            (
+                vec![(Layer::PlayVars, json!(3)), (Layer::Facts, json!(9))],
+                json!(3),
+            ),
+            (
+                vec![(Layer::TaskVars, json!(5)), (Layer::BlockVars, json!(4))],
+                json!(5),
+            ),
+            (
+                vec![(Layer::SetFact, json!(6)), (Layer::TaskVars, json!(5))],
+                json!(6),
+            ),
+            (
+                vec![(Layer::ExtraVars, json!(7)), (Layer::SetFact, json!(6))],
+                json!(7),
+            ),
+            (
+                vec![(Layer::RoleVars, json!(8)), (Layer::VarsFiles, json!(4))],
+                json!(8),
+            ),
+            (
+                vec![
+                    (Layer::IncludeParams, json!(8)),
+                    (Layer::RoleParams, json!(4)),
+                ],
+                json!(8),
+            ),
+            (
+                vec![(Layer::BlockVars, json!(1)), (Layer::BlockVars, json!(2))],
+                json!(2),
+            ),
         ];
         for (layers, want) in cases {
             let mut l = VarLayers::new();

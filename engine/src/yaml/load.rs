@@ -3,7 +3,6 @@
 use super::scalar::resolve_plain;
 use super::{Kind, Node, Pos, YamlError};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,11 +45,7 @@ impl<'a> Builder<'a> {
             Some(Ok(ev)) => Ok(ev),
             Some(Err(e)) => Err(YamlError::new(
                 format!("invalid YAML: {}", e.info()),
-                Pos::new(
-                    self.file.clone(),
-                    e.marker().line(),
-                    e.marker().col() + 1,
-                ),
+                Pos::new(self.file.clone(), e.marker().line(), e.marker().col() + 1),
             )),
             None => Err(YamlError::new(
                 "unexpected end of YAML",
@@ -88,9 +83,11 @@ impl<'a> Builder<'a> {
         let pos = self.pos(&span);
         let (node, anchor) = match ev {
             Event::Alias(id) => {
-                let mut n = self.anchors.get(&id).cloned().ok_or_else(|| {
-                    YamlError::new("alias to an unknown anchor", pos.clone())
-                })?;
+                let mut n = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError::new("alias to an unknown anchor", pos.clone()))?;
                 n.pos = pos;
                 return Ok(n);
             }
@@ -134,7 +131,8 @@ impl<'a> Builder<'a> {
             if matches!(ev, Event::MappingEnd) {
                 break;
             }
-            let is_merge = matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
+            let is_merge =
+                matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
             let key = self.node(ev, span)?;
             let (ev, span) = self.next()?;
             let value = self.node(ev, span)?;
@@ -144,8 +142,10 @@ impl<'a> Builder<'a> {
             }
             let k = key.key_string();
             if let Some((first, _)) = pairs.iter().find(|(p, _)| p.key_string() == k) {
-                return Err(YamlError::new(format!("duplicate key `{k}`"), key.pos.clone())
-                    .hint(format!("`{k}` is first set at line {}", first.pos.line)));
+                return Err(
+                    YamlError::new(format!("duplicate key `{k}`"), key.pos.clone())
+                        .hint(format!("`{k}` is first set at line {}", first.pos.line)),
+                );
             }
             pairs.push((key, value));
         }
@@ -161,7 +161,10 @@ impl<'a> Builder<'a> {
     fn refuse_tag(&self, tag: Option<&Tag>, pos: &Pos) -> Result<(), YamlError> {
         match tag {
             Some(t) if !t.is_yaml_core_schema() => Err(YamlError::new(
-                format!("unsupported YAML tag `{}{}` on a collection", t.handle, t.suffix),
+                format!(
+                    "unsupported YAML tag `{}{}` on a collection",
+                    t.handle, t.suffix
+                ),
                 pos.clone(),
             )),
             _ => Ok(()),
@@ -170,7 +173,7 @@ impl<'a> Builder<'a> {
 
     fn scalar(
         &self,
-        text: &Cow<'a, str>,
+        text: &str,
         style: ScalarStyle,
         tag: Option<&Tag>,
         pos: &Pos,
@@ -241,9 +244,9 @@ fn merge_into(merged: &mut Vec<(Node, Node)>, value: &Node) -> Result<(), YamlEr
         }
     };
     for m in maps {
-        let pairs = m.as_map().ok_or_else(|| {
-            YamlError::new("a merge key `<<` needs mappings", m.pos.clone())
-        })?;
+        let pairs = m
+            .as_map()
+            .ok_or_else(|| YamlError::new("a merge key `<<` needs mappings", m.pos.clone()))?;
         for (k, v) in pairs {
             if !merged.iter().any(|(p, _)| p.key_string() == k.key_string()) {
                 merged.push((k.clone(), v.clone()));
@@ -265,12 +268,18 @@ mod tests {
     #[test]
     fn values_table() {
         let cases = [
-            ("a: yes\nb: 'yes'\nc: 0644\n", json!({"a": true, "b": "yes", "c": 420})),
+            (
+                "a: yes\nb: 'yes'\nc: 0644\n",
+                json!({"a": true, "b": "yes", "c": 420}),
+            ),
             (
                 "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n",
                 json!({"base": {"x": 1, "y": 2}, "c": {"y": 3, "x": 1}}),
             ),
-            ("- !!str 12\n- !unsafe '{{ x }}'\n", json!(["12", "{% raw %}{{ x }}{% endraw %}"])),
+            (
+                "- !!str 12\n- !unsafe '{{ x }}'\n",
+                json!(["12", "{% raw %}{{ x }}{% endraw %}"]),
+            ),
             ("a: |\n  l1\n  l2\n", json!({"a": "l1\nl2\n"})),
         ];
         for (input, want) in cases {

@@ -87,7 +87,11 @@ fn parse_sexagesimal(s: &str) -> Option<i64> {
 
 fn parse_float(s: &str) -> Option<f64> {
     let clean: String = s.chars().filter(|c| *c != '_').collect();
-    match clean.trim_start_matches(['+', '-']).to_ascii_lowercase().as_str() {
+    match clean
+        .trim_start_matches(['+', '-'])
+        .to_ascii_lowercase()
+        .as_str()
+    {
         ".inf" => Some(if clean.starts_with('-') {
             f64::NEG_INFINITY
         } else {
