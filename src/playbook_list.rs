@@ -8,6 +8,11 @@ use srplay_engine::inventory_view::InventoryView;
 use srplay_engine::playbook::Playbook;
 use std::collections::BTreeSet;
 
+/// `TAGS: [a, b]`: ansible-playbook prints tag lists unquoted.
+fn tag_list(v: &[String]) -> String {
+    format!("[{}]", v.join(", "))
+}
+
 fn py_list(v: &[String]) -> String {
     format!(
         "[{}]",
@@ -27,7 +32,6 @@ pub fn listing(
     tags: bool,
 ) -> Result<String> {
     let mut out = format!("\nplaybook: {}\n", display_path(&pb.path));
-    let mut all_tags: BTreeSet<String> = BTreeSet::new();
     for (i, play) in pb.plays.iter().enumerate() {
         let pattern = match &play.hosts {
             Value::String(s) => s.clone(),
@@ -43,7 +47,7 @@ pub fn listing(
             i + 1,
             pattern,
             play.display_name(),
-            py_list(&play.kw.tags)
+            tag_list(&play.kw.tags)
         ));
         if hosts {
             let mut selected = inv.select(&pattern).map_err(anyhow::Error::msg)?;
@@ -64,26 +68,33 @@ pub fn listing(
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
             flatten_tasks(section, &play.kw.tags, &mut list);
         }
+        let all_tags: BTreeSet<String> = list.iter().flat_map(|(_, t)| t.clone()).collect();
         list.retain(|(_, t)| opts.tags.should_run(t));
+        // Without tag options every tag is listed (`never` ones too).
+        let play_tags: BTreeSet<String> = if opts.tags.only.is_empty() && opts.tags.skip.is_empty()
+        {
+            all_tags
+        } else {
+            list.iter().flat_map(|(_, t)| t.clone()).collect()
+        };
         if tasks {
             out.push_str("    tasks:\n");
             for (name, t) in &list {
-                let own: Vec<String> = t
+                let mut own: Vec<String> = t
                     .iter()
                     .filter(|x| !play.kw.tags.contains(x))
                     .cloned()
                     .collect();
-                out.push_str(&format!("      {name}\tTAGS: {}\n", py_list(&own)));
+                own.sort();
+                out.push_str(&format!("      {name}\tTAGS: {}\n", tag_list(&own)));
             }
         }
-        let play_tags: BTreeSet<String> = list.iter().flat_map(|(_, t)| t.clone()).collect();
         if tags {
             out.push_str(&format!(
                 "      TASK TAGS: {}\n",
-                py_list(&play_tags.iter().cloned().collect::<Vec<_>>())
+                tag_list(&play_tags.iter().cloned().collect::<Vec<_>>())
             ));
         }
-        all_tags.extend(play_tags);
     }
     Ok(out)
 }

@@ -149,8 +149,15 @@ fn sort_entries(lines: &[&str]) -> Vec<String> {
                 || line.starts_with("PLAY")
                 || line.starts_with("RUNNING HANDLER")
                 || line.starts_with("NO MORE HOSTS"));
-        if banner || (line.is_empty() && cur.as_deref().is_some_and(|c| !c.starts_with("[ERROR]")))
-        {
+        let in_error_block = cur
+            .as_deref()
+            .is_some_and(|c| c.starts_with("[ERROR]") && !c.contains("\nfatal: ["));
+        if line.is_empty() && !in_error_block {
+            // Blank lines separate banners; where they fall among entries
+            // depends on the order hosts finished.
+            continue;
+        }
+        if banner {
             flush(&mut entries, &mut cur, &mut out);
             out.push(line.to_string());
             continue;

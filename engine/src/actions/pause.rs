@@ -22,8 +22,7 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
             .and_then(Value::as_f64)
             .map(|m| m * 60.0)
     });
-    let started = std::time::SystemTime::now();
-    let start_text = format!("{:?}", started);
+    let start_text = timestamp();
     if let Some(s) = secs {
         let shown = if args.contains_key("minutes") {
             format!("Pausing for {} minutes", (s / 60.0).round().max(1.0) as i64)
@@ -71,4 +70,42 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
         .with("start", start_text)
         .with("user_input", input)
         .with("echo", true))
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), the shape of Ansible's timestamps.
+fn timestamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_micros()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamp_shape() {
+        let t = super::timestamp();
+        assert_eq!(t.len(), 26, "{t}");
+        assert_eq!(&t[4..5], "-");
+        assert_eq!(&t[10..11], " ");
+        assert!(t.starts_with("20"), "{t}");
+    }
 }

@@ -346,7 +346,7 @@ impl Executor {
                 }
             }
             r.insert("_ansible_item_label".into(), Value::String(label.clone()));
-            if when_skipped {
+            if when_skipped && self.opts.verbosity == 0 {
                 pending.push((label, r.clone(), ivars.clone()));
             } else {
                 self.emit(
@@ -385,6 +385,7 @@ impl Executor {
             agg.insert("unreachable".into(), true.into());
         }
         agg.insert("results".into(), Value::Array(results));
+        agg.insert("_ansible_action".into(), task.short_action().into());
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
         for (l, pr, pv) in pending.drain(..) {

@@ -404,7 +404,7 @@ impl Executor {
             match self.include_plan(prt, task, scope, h) {
                 Ok(plans) => {
                     if plans.is_empty() {
-                        self.report_skip(task, h);
+                        self.report_skip(prt, task, scope, h);
                     }
                     for plan in plans {
                         match groups.iter_mut().find(|g| g.0 == plan) {
@@ -541,8 +541,22 @@ impl Executor {
         Ok(out)
     }
 
-    fn report_skip(&self, task: &Task, host: &str) {
-        let result = json!({"changed": false, "skipped": true, "skip_reason": "Conditional result was False"});
+    fn report_skip(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+    ) {
+        let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
+        let cond = scope
+            .when
+            .iter()
+            .chain(&task.kw.when)
+            .find(|c| matches!(condition(c, &vars), Ok(false)))
+            .cloned()
+            .unwrap_or(Value::Bool(false));
+        let result = json!({"changed": false, "skipped": true, "skip_reason": "Conditional result was False", "false_condition": cond});
         self.cb.host_result(&HostEvent {
             host: host.to_string(),
             delegated_to: None,

@@ -107,7 +107,7 @@ pub fn cleaned_for_display(
     let mut m = Map::new();
     let debug_msg = action == "debug" && result.contains_key("msg");
     for (k, v) in result {
-        if k.starts_with('_') {
+        if k.starts_with('_') || k == "results" {
             continue;
         }
         if debug_msg && !DEBUG_ALLOWED.contains(&k.as_str()) {
@@ -117,6 +117,7 @@ pub fn cleaned_for_display(
             continue;
         }
         if k == "failed"
+            || k == "skipped"
             || (verbosity < 3 && (k == "invocation" || k == "exception" || k == "diff"))
         {
             continue;

@@ -206,7 +206,13 @@ impl Callback for TextCallback {
                 self.line(&msg, CYAN);
             }
             (Status::Skipped, Some(i)) => {
-                self.line(&format!("skipping: {label} => (item={i}) "), CYAN)
+                let mut msg = format!("skipping: {label} => (item={i}) ");
+                if self.verbosity > 0 {
+                    if let Some(d) = self.dump(ev, true) {
+                        msg.push_str(&format!(" => {d}"));
+                    }
+                }
+                self.line(&msg, CYAN)
             }
             (Status::Failed, None) => {
                 if let Some(pos) = &ev.origin {
@@ -244,10 +250,19 @@ impl Callback for TextCallback {
         host: &str,
         status: Status,
         all_skipped: bool,
-        _result: &Map<String, Value>,
+        result: &Map<String, Value>,
     ) {
         if status == Status::Skipped && all_skipped {
-            self.line(&format!("skipping: [{host}]"), CYAN);
+            let mut msg = format!("skipping: [{host}]");
+            if self.verbosity > 0 {
+                let action = result
+                    .get("_ansible_action")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let shown = cleaned_for_display(result, action, self.verbosity);
+                msg.push_str(&format!(" => {}", dumps(&Value::Object(shown), None)));
+            }
+            self.line(&msg, CYAN);
         }
     }
 
