@@ -158,11 +158,19 @@ pub fn parse_extra_vars(values: &[String]) -> Result<Map<String, Value>> {
 }
 
 fn color_wanted() -> bool {
-    if std::env::var_os("ANSIBLE_FORCE_COLOR").is_some() {
+    let flag = |k: &str| {
+        std::env::var(k).ok().map(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            !(v.is_empty() || v == "0" || v == "false" || v == "no" || v == "off")
+        })
+    };
+    if flag("NO_COLOR") == Some(true) || flag("ANSIBLE_NOCOLOR") == Some(true) {
+        return false;
+    }
+    if flag("ANSIBLE_FORCE_COLOR") == Some(true) {
         return true;
     }
-    let off = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0");
-    std::io::stdout().is_terminal() && !off("NO_COLOR") && !off("ANSIBLE_NOCOLOR")
+    std::io::stdout().is_terminal()
 }
 
 fn roles_path() -> Vec<PathBuf> {
