@@ -543,7 +543,19 @@ impl Executor {
         let short = spec.name;
         let raw = actions::raw_args(short);
         let mut args = Map::new();
-        for (k, v) in &task.args {
+        let templated;
+        let source = match task.args.get(crate::playbook::ARGS_TEMPLATE) {
+            Some(t) => match render_value_in(t, vars) {
+                Ok(Value::Object(m)) => {
+                    templated = m;
+                    &templated
+                }
+                Ok(other) => return failed_result(format!("the arguments of `{}` must be a mapping, got {other}", task.action)),
+                Err(e) => return failed_result(format!("{e} (task at {})", task.pos)),
+            },
+            None => &task.args,
+        };
+        for (k, v) in source {
             if raw.contains(&k.as_str()) {
                 args.insert(k.clone(), v.clone());
                 continue;

@@ -158,14 +158,19 @@ impl Executor {
             }
         }
         self.pool.close_all().await;
-        let stats = self.state().stats.clone();
+        let (stats, unreachable, failed) = {
+            let st = self.state();
+            (st.stats.clone(), !st.unreachable.is_empty(), !st.failed_hosts.is_empty())
+        };
         self.cb.recap(&stats);
         self.cb.finish();
+        // Like ansible-playbook, the exit code reflects hosts still failed
+        // at the end (`meta: clear_host_errors` forgives), not the counters.
         let exit_code = match self.cancel.code() {
             Some(c) => c,
             None if fatal_error => 1,
-            None if stats.values().any(|s| s.unreachable > 0) => 4,
-            None if stats.values().any(|s| s.failed > 0) => 2,
+            None if unreachable => 4,
+            None if failed => 2,
             None => 0,
         };
         RunOutcome { stats, exit_code }

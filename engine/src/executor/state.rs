@@ -14,6 +14,8 @@ pub struct HostState {
     pub failed: bool,
     /// `meta: end_host`.
     pub ended: bool,
+    /// Bumped by `meta: clear_host_errors`.
+    pub errors_cleared: u64,
     /// For `rescue:`: the last failed task and its result.
     pub failed_task: Option<(Value, Value)>,
 }

@@ -89,23 +89,30 @@ impl Executor {
                 self.run_items(prt, &b.rescue, &inner, failed.clone()).await;
             }
             if !b.always.is_empty() && !prt.ended() {
-                let still_failed: Vec<String> = {
+                let still_failed: Vec<(String, u64)> = {
                     let mut st = self.state();
                     let f: Vec<String> = entered
                         .iter()
                         .filter(|h| st.hosts.get(*h).is_some_and(|s| s.failed))
                         .cloned()
                         .collect();
-                    for h in &f {
-                        st.host(h).failed = false;
-                    }
-                    f
+                    f.into_iter()
+                        .map(|h| {
+                            let hs = st.host(&h);
+                            hs.failed = false;
+                            let gen = hs.errors_cleared;
+                            (h, gen)
+                        })
+                        .collect()
                 };
-                self.run_items(prt, &b.always, &inner, entered.clone())
-                    .await;
+                self.run_items(prt, &b.always, &inner, entered.clone()).await;
                 let mut st = self.state();
-                for h in &still_failed {
-                    st.host(h).failed = true;
+                for (h, gen) in &still_failed {
+                    let hs = st.host(h);
+                    // `meta: clear_host_errors` in `always:` forgives the failure.
+                    if hs.errors_cleared == *gen {
+                        hs.failed = true;
+                    }
                 }
             }
         })
@@ -230,12 +237,12 @@ impl Executor {
             .and_then(parse_bool)
             .unwrap_or(prt.any_errors_fatal);
         if !failed_now.is_empty() && fatal && !scope.rescuable {
+            // Every host of the batch fails here: their `always:` sections
+            // still run, nothing else does (ansible-core's any_errors_fatal).
             let mut st = self.state();
             for h in &prt.batch {
                 st.host(h).failed = true;
             }
-            drop(st);
-            prt.end_play.store(true, Ordering::SeqCst);
         }
         if let Some(pct) = prt.max_fail_percentage {
             let st = self.state();
@@ -334,7 +341,9 @@ impl Executor {
             MetaAction::ClearHostErrors => {
                 let mut st = self.state();
                 for h in &prt.batch {
-                    st.host(h).failed = false;
+                    let hs = st.host(h);
+                    hs.failed = false;
+                    hs.errors_cleared += 1;
                     st.failed_hosts.remove(h);
                 }
             }

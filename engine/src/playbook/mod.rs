@@ -19,3 +19,4 @@ pub use kv::parse_kv;
 pub use load::{Loader, LoaderOptions, RoleRequest};
 pub use model::{Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
 pub use tags::TagFilter;
+pub use task::ARGS_TEMPLATE;

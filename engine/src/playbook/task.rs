@@ -19,6 +19,9 @@ pub const INCLUDE_ACTIONS: &[&str] = &[
     "import_playbook",
 ];
 
+/// Key holding a templated argument mapping (`module: "{{ args }}"`).
+pub const ARGS_TEMPLATE: &str = "__srplay_args_template";
+
 /// `with_<lookup>` loops srplay knows.
 pub const WITH_LOOKUPS: &[&str] = &[
     "items",
@@ -257,6 +260,12 @@ impl ActionFound {
     fn with_args(mut self, v: &Node) -> Result<Self, Diagnostic> {
         match &v.kind {
             Kind::Null => {}
+            // `assert: "{{ checks }}"`: the whole argument mapping comes
+            // from a template, known only at run time.
+            Kind::Str(s) if crate::template::lone_expression(s).is_some() => {
+                self.args.insert(ARGS_TEMPLATE.into(), Value::String(s.clone()));
+                self.arg_pos.push((ARGS_TEMPLATE.into(), v.pos.clone()));
+            }
             Kind::Str(s) => {
                 self.args = parse_kv(s);
                 for k in self.args.keys() {
@@ -293,6 +302,9 @@ fn check_args(found: &mut ActionFound, registry: &ModuleRegistry) -> Result<(), 
         if let Some(raw) = found.args.remove("_raw_params") {
             found.args.insert("file".into(), raw);
         }
+        return Ok(());
+    }
+    if found.args.contains_key(ARGS_TEMPLATE) {
         return Ok(());
     }
     let Some(module) = registry.get(&found.name) else {
