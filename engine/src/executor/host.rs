@@ -550,7 +550,12 @@ impl Executor {
                     templated = m;
                     &templated
                 }
-                Ok(other) => return failed_result(format!("the arguments of `{}` must be a mapping, got {other}", task.action)),
+                Ok(other) => {
+                    return failed_result(format!(
+                        "the arguments of `{}` must be a mapping, got {other}",
+                        task.action
+                    ))
+                }
                 Err(e) => return failed_result(format!("{e} (task at {})", task.pos)),
             },
             None => &task.args,

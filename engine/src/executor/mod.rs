@@ -160,7 +160,11 @@ impl Executor {
         self.pool.close_all().await;
         let (stats, unreachable, failed) = {
             let st = self.state();
-            (st.stats.clone(), !st.unreachable.is_empty(), !st.failed_hosts.is_empty())
+            (
+                st.stats.clone(),
+                !st.unreachable.is_empty(),
+                !st.failed_hosts.is_empty(),
+            )
         };
         self.cb.recap(&stats);
         self.cb.finish();

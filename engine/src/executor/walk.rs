@@ -105,7 +105,8 @@ impl Executor {
                         })
                         .collect()
                 };
-                self.run_items(prt, &b.always, &inner, entered.clone()).await;
+                self.run_items(prt, &b.always, &inner, entered.clone())
+                    .await;
                 let mut st = self.state();
                 for (h, gen) in &still_failed {
                     let hs = st.host(h);

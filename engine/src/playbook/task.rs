@@ -263,7 +263,8 @@ impl ActionFound {
             // `assert: "{{ checks }}"`: the whole argument mapping comes
             // from a template, known only at run time.
             Kind::Str(s) if crate::template::lone_expression(s).is_some() => {
-                self.args.insert(ARGS_TEMPLATE.into(), Value::String(s.clone()));
+                self.args
+                    .insert(ARGS_TEMPLATE.into(), Value::String(s.clone()));
                 self.arg_pos.push((ARGS_TEMPLATE.into(), v.pos.clone()));
             }
             Kind::Str(s) => {
