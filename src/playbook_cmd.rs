@@ -390,3 +390,31 @@ pub(crate) fn flatten_tasks(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn extra_vars_table() {
+        let cases: Vec<(Vec<&str>, Value)> = vec![
+            (vec!["a=1 b=two"], json!({"a": "1", "b": "two"})),
+            (vec!["a=1", "a=2"], json!({"a": "2"})),
+            (vec!["{\"n\": 3, \"l\": [1]}"], json!({"n": 3, "l": [1]})),
+            (vec!["{n: yes}"], json!({"n": true})),
+            (vec!["msg='hello world'"], json!({"msg": "hello world"})),
+        ];
+        for (input, want) in cases {
+            let args: Vec<String> = input.iter().map(|s| s.to_string()).collect();
+            assert_eq!(
+                Value::Object(parse_extra_vars(&args).unwrap()),
+                want,
+                "{input:?}"
+            );
+        }
+        for bad in ["just words", "[1, 2]"] {
+            assert!(parse_extra_vars(&[bad.to_string()]).is_err(), "{bad}");
+        }
+    }
+}
