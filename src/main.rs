@@ -2,6 +2,8 @@
 //! lives in the library crates.
 
 mod doc_cmd;
+mod playbook_cmd;
+mod playbook_list;
 mod playground_cmd;
 mod registry;
 
@@ -12,11 +14,14 @@ use clap::{Parser, Subcommand};
     name = "srplay",
     version,
     about = "Run Ansible-syntax playbooks over OpenSSH; StarRocks scaling SOP built in",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    playbook: playbook_cmd::PlaybookArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -53,9 +58,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let argv = std::iter::once("srsim".to_string()).chain(args).collect();
             Ok(starrocks_sim::cli::main_with_args(argv))
         }
-        None => {
-            Cli::parse_from(["srplay", "--help"]);
-            Ok(1)
-        }
+        None => playbook_cmd::run(&cli.playbook, registry::builtin()),
     }
 }

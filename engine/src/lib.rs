@@ -4,11 +4,18 @@
 //! [`connection::Connection`] (how a module reaches a host) and
 //! [`module::Module`] (what a module is).
 
+pub mod actions;
 pub mod config;
 pub mod connection;
+pub mod executor;
+pub mod inventory_view;
 pub mod module;
+pub mod output;
+pub mod playbook;
 pub mod plugin;
 pub mod shell;
 pub mod suggest;
 pub mod template;
+pub mod vars;
 pub mod vault;
+pub mod yaml;

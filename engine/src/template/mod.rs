@@ -9,6 +9,15 @@
 //! - Ansible's filters and tests are registered by [`filters::register`].
 
 pub mod filters;
+mod lazy;
+mod lookup;
+mod templar;
+
+pub use lazy::{contains_template, LazyVars, VarMap, VarValue};
+pub use templar::{
+    check_syntax, condition, environment, expression, render_str, render_text, render_value_in,
+    template, TemplateError,
+};
 
 use minijinja::value::Value as JValue;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};

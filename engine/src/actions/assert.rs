@@ -1,0 +1,52 @@
+//! `assert`: fail unless every condition holds.
+
+use super::{verbose_always, ControlCtx};
+use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
+use serde_json::Value;
+
+pub static SPEC: ModuleSpec = ModuleSpec {
+    options: &[
+        ArgSpec::new("that", ArgType::List, "Conditions that must all be true").required(),
+        ArgSpec::new("fail_msg", ArgType::Raw, "Message when an assertion fails").aliases(&["msg"]),
+        ArgSpec::new("success_msg", ArgType::Raw, "Message when all pass"),
+        ArgSpec::new("quiet", ArgType::Bool, "Print less").default("false"),
+    ],
+    ..ModuleSpec::new("assert", "Asserts given expressions are true")
+};
+
+pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let quiet = args.get("quiet").and_then(Value::as_bool).unwrap_or(false);
+    let that = match args.get("that") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(other) => vec![other.clone()],
+        None => vec![],
+    };
+    for cond in &that {
+        let ok = ctx.eval.condition(cond).map_err(ModuleError::failed)?;
+        if !ok {
+            let msg = match args.get("fail_msg") {
+                Some(Value::Null) | None => Value::String("Assertion failed".into()),
+                Some(m) => m.clone(),
+            };
+            let assertion = match cond {
+                Value::String(s) => Value::String(s.clone()),
+                other => other.clone(),
+            };
+            let mut o = Outcome::failed("")
+                .with("assertion", assertion)
+                .with("evaluated_to", false);
+            o.msg = None;
+            o.data.insert("msg".into(), msg);
+            o.data
+                .insert("exception".into(), "(traceback unavailable)".into());
+            return Ok(if quiet { o } else { verbose_always(o) });
+        }
+    }
+    let msg = match args.get("success_msg") {
+        Some(Value::Null) | None => Value::String("All assertions passed".into()),
+        Some(m) => m.clone(),
+    };
+    let mut o = Outcome::ok();
+    o.data.insert("msg".into(), msg);
+    Ok(if quiet { o } else { verbose_always(o) })
+}

@@ -1,0 +1,111 @@
+//! `pause`: wait a while, or for the operator (only on a terminal).
+
+use super::ControlCtx;
+use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
+use serde_json::Value;
+use std::io::{BufRead, Write};
+
+pub static SPEC: ModuleSpec = ModuleSpec {
+    options: &[
+        ArgSpec::new("seconds", ArgType::Float, "Seconds to pause"),
+        ArgSpec::new("minutes", ArgType::Float, "Minutes to pause"),
+        ArgSpec::new("prompt", ArgType::Str, "Text shown while waiting for Enter"),
+        ArgSpec::new("echo", ArgType::Bool, "Show what is typed").default("true"),
+    ],
+    mutually_exclusive: &[&["seconds", "minutes"]],
+    ..ModuleSpec::new("pause", "Pause playbook execution")
+};
+
+pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let secs = args.get("seconds").and_then(Value::as_f64).or_else(|| {
+        args.get("minutes")
+            .and_then(Value::as_f64)
+            .map(|m| m * 60.0)
+    });
+    let start_text = timestamp();
+    if let Some(s) = secs {
+        let shown = if args.contains_key("minutes") {
+            format!("Pausing for {} minutes", (s / 60.0).round().max(1.0) as i64)
+        } else {
+            format!("Pausing for {} seconds", s.ceil().max(1.0) as i64)
+        };
+        (ctx.say)(&shown);
+        tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0))).await;
+        return Ok(Outcome::ok()
+            .with("start", start_text)
+            .with("stop", format!("{:?}", std::time::SystemTime::now()))
+            .with("delta", s as i64)
+            .with(
+                "echo",
+                args.get("echo").cloned().unwrap_or(Value::Bool(true)),
+            )
+            .with("user_input", ""));
+    }
+    if !ctx.interactive {
+        return Err(ModuleError::failed(
+            "pause needs a terminal to prompt; give `seconds` or `minutes` to pause without one",
+        ));
+    }
+    let prompt = args
+        .get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("Press enter to continue, Ctrl+C to interrupt");
+    let input = tokio::task::spawn_blocking({
+        let prompt = prompt.to_string();
+        move || {
+            let mut out = std::io::stdout();
+            let _ = write!(out, "[pause]\n{prompt}:\n");
+            let _ = out.flush();
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map(|_| line.trim_end_matches('\n').to_string())
+        }
+    })
+    .await
+    .map_err(|e| ModuleError::failed(e.to_string()))?
+    .map_err(|e| ModuleError::failed(format!("pause: cannot read the terminal: {e}")))?;
+    Ok(Outcome::ok()
+        .with("start", start_text)
+        .with("user_input", input)
+        .with("echo", true))
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), the shape of Ansible's timestamps.
+fn timestamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_micros()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamp_shape() {
+        let t = super::timestamp();
+        assert_eq!(t.len(), 26, "{t}");
+        assert_eq!(&t[4..5], "-");
+        assert_eq!(&t[10..11], " ");
+        assert!(t.starts_with("20"), "{t}");
+    }
+}

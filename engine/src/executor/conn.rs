@@ -1,0 +1,85 @@
+//! Connections: opened lazily, once per host per run, closed at the end.
+
+use crate::connection::{Connection, ConnectionError, LocalConnection};
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Builds connections for transports other than `local` (the lead wires
+/// the SSH transport here).
+#[async_trait]
+pub trait ConnectionFactory: Send + Sync {
+    /// `vars` are the host's rendered variables (`ansible_host`,
+    /// `ansible_port`, `ansible_user`, `ansible_ssh_private_key_file`,
+    /// `ansible_timeout`…), command-line defaults already applied.
+    async fn connect(
+        &self,
+        transport: &str,
+        host: &str,
+        vars: &Map<String, Value>,
+    ) -> Result<Arc<dyn Connection>, ConnectionError>;
+}
+
+/// The factory of a build without the SSH transport.
+pub struct NoRemoteTransport;
+
+#[async_trait]
+impl ConnectionFactory for NoRemoteTransport {
+    async fn connect(
+        &self,
+        transport: &str,
+        _host: &str,
+        _vars: &Map<String, Value>,
+    ) -> Result<Arc<dyn Connection>, ConnectionError> {
+        Err(ConnectionError::Unreachable(format!(
+            "{transport} transport not built in this build"
+        )))
+    }
+}
+
+/// One host's connection, opened on first use.
+type Slot = Arc<Mutex<Option<Arc<dyn Connection>>>>;
+
+#[derive(Default)]
+pub struct Pool {
+    conns: Mutex<HashMap<String, Slot>>,
+}
+
+impl Pool {
+    pub async fn get(
+        &self,
+        key: &str,
+        transport: &str,
+        vars: &Map<String, Value>,
+        factory: &dyn ConnectionFactory,
+    ) -> Result<Arc<dyn Connection>, ConnectionError> {
+        let slot = self
+            .conns
+            .lock()
+            .await
+            .entry(format!("{transport}/{key}"))
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let c: Arc<dyn Connection> = match transport {
+            "local" => Arc::new(LocalConnection::new()),
+            other => factory.connect(other, key, vars).await?,
+        };
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    pub async fn close_all(&self) {
+        let conns: Vec<_> = self.conns.lock().await.drain().map(|(_, v)| v).collect();
+        for slot in conns {
+            if let Some(c) = slot.lock().await.take() {
+                c.close().await;
+            }
+        }
+    }
+}

@@ -1,0 +1,1023 @@
+//! One task on one host: conditions, loops, retries, the action itself,
+//! `changed_when`/`failed_when`, `register`, and what the result changes.
+
+use super::play::{parse_bool, PlayRt};
+use super::scope::Scope;
+use super::vars::rendered_snapshot;
+use super::Executor;
+use crate::actions::{self, ControlCtx, Evaluator};
+use crate::connection::{Become, BecomeMethod};
+use crate::module::{ModuleContext, ModuleError, Outcome, TemplateRenderer};
+use crate::output::{item_label, HostEvent, Status};
+use crate::playbook::{Loop, Task};
+use crate::template::{condition, render_text, render_value_in, LazyVars};
+use crate::vars::omit_token;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the walker needs back from a host.
+pub struct HostDone {
+    /// Failed, not ignored (the host stops).
+    pub failed_hard: bool,
+    pub registered: Map<String, Value>,
+}
+
+const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+struct Eval(Arc<LazyVars>);
+
+impl Evaluator for Eval {
+    fn render(&self, v: &Value) -> Result<Value, String> {
+        render_value_in(v, &self.0).map_err(|e| e.msg)
+    }
+    fn condition(&self, c: &Value) -> Result<bool, String> {
+        condition(c, &self.0).map_err(|e| e.msg)
+    }
+}
+
+struct Renderer(Arc<LazyVars>);
+
+impl TemplateRenderer for Renderer {
+    fn render(
+        &self,
+        name: &str,
+        source: &str,
+        extra: &Map<String, Value>,
+    ) -> Result<String, String> {
+        render_text(source, &self.0.with_extra(extra)).map_err(|e| format!("{name}: {}", e.msg))
+    }
+}
+
+fn status_of(r: &Map<String, Value>) -> Status {
+    let flag = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
+    if flag("unreachable") {
+        Status::Unreachable
+    } else if flag("failed") {
+        Status::Failed
+    } else if flag("skipped") {
+        Status::Skipped
+    } else if flag("changed") {
+        Status::Changed
+    } else {
+        Status::Ok
+    }
+}
+
+fn failed_result(msg: impl Into<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("failed".into(), true.into());
+    m.insert("msg".into(), Value::String(msg.into()));
+    m.insert("changed".into(), false.into());
+    m
+}
+
+/// Registered values hold no internal keys.
+fn public(r: &Map<String, Value>) -> Map<String, Value> {
+    r.iter()
+        .filter(|(k, _)| !k.starts_with("_ansible"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+impl Executor {
+    fn bool_opt(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        name: &str,
+        vars: &Arc<LazyVars>,
+    ) -> Option<bool> {
+        let v = scope.opt(&task.kw, name)?;
+        let rendered = render_value_in(v, vars).ok()?;
+        parse_bool(&rendered)
+    }
+
+    /// The items of a task's loop.
+    pub(crate) fn loop_items(
+        &self,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Vec<Value>, String> {
+        match &task.loop_ {
+            None => Ok(vec![]),
+            Some(Loop::Items(v)) => match render_value_in(v, vars).map_err(|e| e.msg)? {
+                Value::Array(a) => Ok(a),
+                Value::Null => Ok(vec![]),
+                other => Err(format!("Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.")),
+            },
+            Some(Loop::With { lookup, terms }) => {
+                let rendered = render_value_in(terms, vars).map_err(|e| e.msg)?;
+                let dirs = self.search_paths(task);
+                let find = |name: &str| -> Option<String> {
+                    let p = PathBuf::from(name);
+                    if p.is_absolute() {
+                        return p.exists().then(|| name.to_string());
+                    }
+                    dirs.iter().flat_map(|d| [d.join("files").join(name), d.join(name)]).find(|c| c.exists()).map(|c| c.display().to_string())
+                };
+                super::loops::with_items(lookup, rendered, &find)
+            }
+        }
+    }
+
+    /// `item` (or `loop_var`), `index_var`, `ansible_loop` for one item.
+    pub(crate) fn loop_vars(
+        &self,
+        task: &Task,
+        item: &Value,
+        index: usize,
+        len: usize,
+    ) -> Map<String, Value> {
+        let lc = &task.loop_control;
+        let var = lc
+            .get("loop_var")
+            .and_then(Value::as_str)
+            .unwrap_or("item")
+            .to_string();
+        let mut m = Map::new();
+        m.insert(var.clone(), item.clone());
+        m.insert("ansible_loop_var".into(), Value::String(var));
+        if let Some(iv) = lc.get("index_var").and_then(Value::as_str) {
+            m.insert(iv.to_string(), index.into());
+            m.insert("ansible_index_var".into(), Value::String(iv.to_string()));
+        }
+        if lc.get("extended").and_then(parse_bool).unwrap_or(false) {
+            m.insert(
+                "ansible_loop".into(),
+                json!({
+                    "index": index + 1, "index0": index, "revindex": len - index, "revindex0": len - index - 1,
+                    "first": index == 0, "last": index + 1 == len, "length": len,
+                }),
+            );
+        }
+        m
+    }
+
+    pub(crate) fn item_label(&self, task: &Task, item: &Value, vars: &Arc<LazyVars>) -> String {
+        match task.loop_control.get("label") {
+            Some(l) => match render_value_in(l, vars) {
+                Ok(Value::String(s)) => s,
+                Ok(other) => item_label(&other),
+                Err(_) => item_label(item),
+            },
+            None => item_label(item),
+        }
+    }
+
+    fn search_paths(&self, task: &Task) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        if let Some(r) = &task.ctx.role {
+            v.push(r.path.clone());
+        }
+        v.push(task.ctx.dir());
+        v.push(self.loader.playbook_dir().to_path_buf());
+        v
+    }
+
+    pub(crate) async fn run_on_host(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+    ) -> HostDone {
+        let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
+        let delegate = match scope.opt(&task.kw, "delegate_to") {
+            Some(d) => match render_value_in(d, &vars) {
+                Ok(Value::String(s)) if !s.is_empty() => Some(s),
+                Ok(_) => None,
+                Err(e) => {
+                    return self.finish(prt, task, scope, host, None, failed_result(e.msg), None)
+                }
+            },
+            None => None,
+        };
+        let no_log = self.bool_opt(scope, task, "no_log", &vars).unwrap_or(false);
+        let result = match &task.loop_ {
+            None => {
+                let conds: Vec<&Value> = scope.when.iter().chain(&task.kw.when).collect();
+                match first_false(&conds, &vars) {
+                    Err(e) => failed_result(e),
+                    Ok(Some(c)) => skipped(c),
+                    Ok(None) => {
+                        self.attempts(prt, task, scope, host, &Map::new(), delegate.as_deref())
+                            .await
+                    }
+                }
+            }
+            Some(_) => {
+                return self
+                    .run_loop(prt, task, scope, host, &vars, delegate, no_log)
+                    .await
+            }
+        };
+        self.emit(
+            task,
+            host,
+            delegate.as_deref(),
+            None,
+            &result,
+            no_log,
+            scope,
+            &vars,
+        );
+        self.finish(
+            prt,
+            task,
+            scope,
+            host,
+            delegate.as_deref(),
+            result,
+            Some(&vars),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_loop(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        vars: &Arc<LazyVars>,
+        delegate: Option<String>,
+        no_log: bool,
+    ) -> HostDone {
+        // Conditions of the surrounding blocks are checked once, before the loop.
+        let outer: Vec<&Value> = scope.when.iter().collect();
+        match first_false(&outer, vars) {
+            Err(e) => {
+                let r = failed_result(e);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
+                return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
+            }
+            Ok(Some(c)) => {
+                let r = skipped(c);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
+                return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
+            }
+            Ok(None) => {}
+        }
+        let items = match self.loop_items(task, vars) {
+            Ok(i) => i,
+            Err(e) => {
+                let r = failed_result(e);
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    None,
+                    &r,
+                    no_log,
+                    scope,
+                    vars,
+                );
+                return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
+            }
+        };
+        if items.is_empty() {
+            let r = json!({"changed": false, "skipped": true, "skipped_reason": "No items in the list", "results": []});
+            let r = r.as_object().cloned().unwrap_or_default();
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                None,
+                &r,
+                no_log,
+                scope,
+                vars,
+            );
+            return self.finish(prt, task, scope, host, delegate.as_deref(), r, Some(vars));
+        }
+        let pause = task
+            .loop_control
+            .get("pause")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let mut results = Vec::new();
+        // Items skipped by `when` are printed when the loop ends, after the
+        // task's own `skipping:` line when every item was skipped (ansible-core).
+        let mut pending: Vec<(String, Map<String, Value>, Arc<LazyVars>)> = Vec::new();
+        let n = items.len();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 && pause > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
+            }
+            let lv = self.loop_vars(task, item, i, n);
+            let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
+            let label = self.item_label(task, item, &ivars);
+            let conds: Vec<&Value> = task.kw.when.iter().collect();
+            let mut when_skipped = false;
+            let mut r = match first_false(&conds, &ivars) {
+                Err(e) => failed_result(e),
+                Ok(Some(c)) => {
+                    when_skipped = true;
+                    skipped(c)
+                }
+                Ok(None) => {
+                    self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
+                        .await
+                }
+            };
+            for (k, v) in &lv {
+                if k != "ansible_loop" || task.loop_control.get("extended").is_some() {
+                    r.insert(k.clone(), v.clone());
+                }
+            }
+            r.insert("_ansible_item_label".into(), Value::String(label.clone()));
+            if when_skipped && self.opts.verbosity == 0 {
+                pending.push((label, r.clone(), ivars.clone()));
+            } else {
+                self.emit(
+                    task,
+                    host,
+                    delegate.as_deref(),
+                    Some(label),
+                    &r,
+                    no_log,
+                    scope,
+                    &ivars,
+                );
+            }
+            self.apply_effects(prt, task, host, delegate.as_deref(), &r);
+            results.push(Value::Object(public(&r)));
+        }
+        let statuses: Vec<Status> = results
+            .iter()
+            .map(|r| status_of(r.as_object().unwrap_or(&Map::new())))
+            .collect();
+        let mut agg = Map::new();
+        let any = |s: Status| statuses.contains(&s);
+        agg.insert("changed".into(), any(Status::Changed).into());
+        let all_skipped = statuses.iter().all(|s| *s == Status::Skipped);
+        if any(Status::Failed) || any(Status::Unreachable) {
+            agg.insert("failed".into(), true.into());
+            agg.insert("msg".into(), "One or more items failed".into());
+        } else if all_skipped {
+            agg.insert("skipped".into(), true.into());
+            agg.insert("msg".into(), "All items skipped".into());
+        } else {
+            agg.insert("msg".into(), "All items completed".into());
+            agg.insert("skipped".into(), false.into());
+        }
+        if any(Status::Unreachable) && statuses.iter().all(|s| *s == Status::Unreachable) {
+            agg.insert("unreachable".into(), true.into());
+        }
+        agg.insert("results".into(), Value::Array(results));
+        agg.insert("_ansible_action".into(), task.short_action().into());
+        let status = status_of(&agg);
+        self.cb.loop_done(host, status, all_skipped, &agg);
+        for (l, pr, pv) in pending.drain(..) {
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                Some(l),
+                &pr,
+                no_log,
+                scope,
+                &pv,
+            );
+        }
+        self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
+    }
+
+    /// The action, retried per `until`/`retries`/`delay`, with
+    /// `changed_when`/`failed_when` applied to each attempt.
+    async fn attempts(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        extra: &Map<String, Value>,
+        delegate: Option<&str>,
+    ) -> Map<String, Value> {
+        let vars = self.task_vars(prt, Some(task), scope, host, extra);
+        let num = |v: &Option<Value>, d: f64| -> f64 {
+            v.as_ref()
+                .and_then(|v| render_value_in(v, &vars).ok())
+                .and_then(|v| {
+                    v.as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .unwrap_or(d)
+        };
+        let retries = if task.until.is_some() {
+            num(&task.retries, 3.0).max(0.0) as u64
+        } else {
+            0
+        };
+        let delay = num(&task.delay, 5.0).max(0.0);
+        let mut attempt = 0u64;
+        loop {
+            attempt += 1;
+            let mut r = self.execute(prt, task, scope, host, &vars, delegate).await;
+            self.post_conditions(task, &vars, &mut r);
+            let Some(until) = &task.until else {
+                Self::ensure_failure_msg(task, &mut r);
+                return r;
+            };
+            if status_of(&r) == Status::Unreachable {
+                return r;
+            }
+            let mut with_reg = extra.clone();
+            if let Some(reg) = &task.register {
+                with_reg.insert(reg.clone(), Value::Object(public(&r)));
+            }
+            let uvars = vars.with_extra(&with_reg);
+            let done = condition(until, &uvars).unwrap_or(false);
+            r.insert("attempts".into(), attempt.into());
+            if done {
+                r.insert(
+                    "failed".into(),
+                    r.get("failed").cloned().unwrap_or(false.into()),
+                );
+                return r;
+            }
+            // ansible-core runs `retries + 1` attempts and reports at most `retries`.
+            if attempt > retries {
+                r.insert("attempts".into(), retries.max(1).into());
+                r.insert("failed".into(), true.into());
+                Self::ensure_failure_msg(task, &mut r);
+                return r;
+            }
+            self.reporter.print(&format!(
+                "FAILED - RETRYING: [{host}]: {} ({} retries left).\n",
+                task.display_name(),
+                retries + 1 - attempt
+            ));
+            tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
+        }
+    }
+
+    fn post_conditions(&self, task: &Task, vars: &Arc<LazyVars>, r: &mut Map<String, Value>) {
+        if task.changed_when.is_none() && task.failed_when.is_none() {
+            return;
+        }
+        if status_of(r) == Status::Unreachable || status_of(r) == Status::Skipped {
+            return;
+        }
+        let mut extra = Map::new();
+        if let Some(reg) = &task.register {
+            extra.insert(reg.clone(), Value::Object(public(r)));
+        }
+        let v = vars.with_extra(&extra);
+        let eval_all = |c: &Value| -> Result<bool, String> {
+            match c {
+                Value::Array(list) => list.iter().try_fold(true, |acc, x| {
+                    condition(x, &v).map(|b| acc && b).map_err(|e| e.msg)
+                }),
+                other => condition(other, &v).map_err(|e| e.msg),
+            }
+        };
+        if let Some(c) = &task.changed_when {
+            match eval_all(c) {
+                Ok(b) => {
+                    r.insert("changed".into(), b.into());
+                }
+                Err(e) => {
+                    *r = failed_result(format!(
+                        "The conditional check '{}' failed. The error was: {e}",
+                        cond_text(c)
+                    ));
+                    return;
+                }
+            }
+        }
+        if let Some(c) = &task.failed_when {
+            match eval_all(c) {
+                Ok(b) => {
+                    r.insert("failed_when_result".into(), b.into());
+                    r.insert("failed".into(), b.into());
+                    if b {
+                        r.entry("exception")
+                            .or_insert_with(|| "(traceback unavailable)".into());
+                    }
+                }
+                Err(e) => {
+                    *r = failed_result(format!(
+                        "The conditional check '{}' failed. The error was: {e}",
+                        cond_text(c)
+                    ))
+                }
+            }
+        }
+    }
+
+    /// One run of the task's action on the host.
+    async fn execute(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        vars: &Arc<LazyVars>,
+        delegate: Option<&str>,
+    ) -> Map<String, Value> {
+        let Some(module) = self.loader.registry().get(&task.action) else {
+            return failed_result(format!("couldn't resolve module/action '{}'", task.action));
+        };
+        let spec = module.spec();
+        let short = spec.name;
+        let raw = actions::raw_args(short);
+        let mut args = Map::new();
+        let templated;
+        let source = match task.args.get(crate::playbook::ARGS_TEMPLATE) {
+            Some(t) => match render_value_in(t, vars) {
+                Ok(Value::Object(m)) => {
+                    templated = m;
+                    &templated
+                }
+                Ok(other) => {
+                    return failed_result(format!(
+                        "the arguments of `{}` must be a mapping, got {other}",
+                        task.action
+                    ))
+                }
+                Err(e) => return failed_result(format!("{e} (task at {})", task.pos)),
+            },
+            None => &task.args,
+        };
+        for (k, v) in source {
+            if raw.contains(&k.as_str()) {
+                args.insert(k.clone(), v.clone());
+                continue;
+            }
+            match render_value_in(v, vars) {
+                Ok(Value::String(s)) if s == omit_token() => {}
+                Ok(r) => {
+                    args.insert(k.clone(), r);
+                }
+                Err(e) => return failed_result(format!("{e} (task at {})", task.pos)),
+            }
+        }
+        let args = match spec.normalize(args) {
+            Ok(a) => a,
+            Err(e) => return failed_result(e.to_string()),
+        };
+        let check = self
+            .bool_opt(scope, task, "check_mode", vars)
+            .unwrap_or(self.opts.check);
+        let diff = self
+            .bool_opt(scope, task, "diff", vars)
+            .unwrap_or(self.opts.diff);
+        if actions::is_controller_action(short) {
+            let eval = Eval(vars.clone());
+            let reporter = self.reporter.clone();
+            let say = move |line: &str| reporter.print(&format!("{line}\n"));
+            let ctx = ControlCtx {
+                say: &say,
+                host,
+                eval: &eval,
+                check_mode: check,
+                verbosity: self.opts.verbosity,
+                search_paths: self.search_paths(task),
+                interactive: self.opts.interactive,
+            };
+            return outcome_map(actions::run_control(short, &ctx, args).await);
+        }
+        let target = delegate.unwrap_or(host);
+        let conn_vars = if delegate.is_some_and(|d| d != host) {
+            self.inventory.host_vars(target)
+        } else {
+            rendered_snapshot(vars)
+        };
+        let conn_vars = self.with_cli_defaults(conn_vars);
+        let transport = self.transport(target, &conn_vars);
+        let conn = match self
+            .pool
+            .get(target, &transport, &conn_vars, self.factory.as_ref())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return unreachable(e.to_string()),
+        };
+        let r#become = match self.resolve_become(scope, task, vars) {
+            Ok(b) => b,
+            Err(e) => return failed_result(e),
+        };
+        let environment = match self.environment(scope, task, vars) {
+            Ok(e) => e,
+            Err(e) => return failed_result(e),
+        };
+        let ctx = ModuleContext {
+            host: target.to_string(),
+            conn,
+            check_mode: check,
+            diff,
+            r#become,
+            environment,
+            vars: Arc::new(rendered_snapshot(vars)),
+            search_paths: self.search_paths(task),
+            renderer: Arc::new(Renderer(vars.clone())),
+            progress: self.reporter.host_progress(host),
+        };
+        let _ = prt;
+        outcome_map(module.run(&ctx, args).await)
+    }
+
+    fn with_cli_defaults(&self, mut vars: Map<String, Value>) -> Map<String, Value> {
+        let mut set = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                vars.entry(k.to_string())
+                    .or_insert_with(|| Value::String(v.clone()));
+            }
+        };
+        set("ansible_user", &self.opts.remote_user);
+        set("ansible_ssh_private_key_file", &self.opts.private_key);
+        set("ansible_timeout", &self.opts.timeout.map(|t| t.to_string()));
+        vars
+    }
+
+    fn transport(&self, target: &str, vars: &Map<String, Value>) -> String {
+        if let Some(c) = vars.get("ansible_connection").and_then(Value::as_str) {
+            return c.to_string();
+        }
+        if let Some(c) = &self.opts.connection {
+            return c.clone();
+        }
+        let in_inventory = self.inventory.hosts().iter().any(|h| h == target);
+        if !in_inventory && ["localhost", "127.0.0.1", "::1"].contains(&target) {
+            return "local".into();
+        }
+        "ssh".into()
+    }
+
+    fn resolve_become(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Option<Become>, String> {
+        let var = |k: &str| {
+            vars.resolve(k)
+                .ok()
+                .flatten()
+                .and_then(|v| crate::template::to_json(&v).ok())
+        };
+        let on = self
+            .bool_opt(scope, task, "become", vars)
+            .or_else(|| var("ansible_become").as_ref().and_then(parse_bool))
+            .unwrap_or(self.opts.r#become);
+        if !on {
+            return Ok(None);
+        }
+        let text = |kw: &str, v: &str, cli: &Option<String>| -> Option<String> {
+            scope
+                .opt(&task.kw, kw)
+                .and_then(|x| render_value_in(x, vars).ok())
+                .or_else(|| var(v))
+                .and_then(|x| x.as_str().map(str::to_string))
+                .or_else(|| cli.clone())
+        };
+        let method_name = text(
+            "become_method",
+            "ansible_become_method",
+            &self.opts.become_method,
+        )
+        .unwrap_or_else(|| "sudo".into());
+        let method = BecomeMethod::parse(&method_name)
+            .ok_or_else(|| format!("become method '{method_name}' is not supported (sudo, su)"))?;
+        Ok(Some(Become {
+            method,
+            user: text("become_user", "ansible_become_user", &self.opts.become_user)
+                .unwrap_or_else(|| "root".into()),
+            password: var("ansible_become_password")
+                .or_else(|| var("ansible_become_pass"))
+                .and_then(|v| v.as_str().map(str::to_string))
+                .or_else(|| self.opts.become_pass.clone()),
+            flags: text("become_flags", "ansible_become_flags", &None),
+            exe: text("become_exe", "ansible_become_exe", &None),
+        }))
+    }
+
+    fn environment(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let Some(env) = scope.opt(&task.kw, "environment") else {
+            return Ok(vec![]);
+        };
+        let rendered = render_value_in(env, vars).map_err(|e| e.msg)?;
+        let maps: Vec<Value> = match rendered {
+            Value::Array(a) => a,
+            Value::Null => vec![],
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for m in maps {
+            let Value::Object(m) = m else {
+                return Err("environment must be a mapping".into());
+            };
+            for (k, v) in m {
+                let s = match v {
+                    Value::String(s) => s,
+                    Value::Bool(b) => {
+                        if b {
+                            "True".into()
+                        } else {
+                            "False".into()
+                        }
+                    }
+                    other => other.to_string(),
+                };
+                out.retain(|(x, _): &(String, String)| x != &k);
+                out.push((k, s));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Print a result (censored under `no_log`).
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &self,
+        task: &Task,
+        host: &str,
+        delegate: Option<&str>,
+        item: Option<String>,
+        r: &Map<String, Value>,
+        no_log: bool,
+        scope: &Scope,
+        vars: &Arc<LazyVars>,
+    ) {
+        let status = status_of(r);
+        let ignored = status == Status::Failed
+            && item.is_none()
+            && self
+                .bool_opt(scope, task, "ignore_errors", vars)
+                .unwrap_or(false);
+        let ignored = ignored
+            || (status == Status::Unreachable
+                && self
+                    .bool_opt(scope, task, "ignore_unreachable", vars)
+                    .unwrap_or(false));
+        let shown = if no_log {
+            let mut m = Map::new();
+            m.insert("censored".into(), CENSORED.into());
+            m.insert(
+                "changed".into(),
+                r.get("changed").cloned().unwrap_or(false.into()),
+            );
+            for k in ["failed", "skipped", "unreachable"] {
+                if let Some(v) = r.get(k) {
+                    m.insert(k.into(), v.clone());
+                }
+            }
+            m
+        } else {
+            r.clone()
+        };
+        self.cb.host_result(&HostEvent {
+            host: host.to_string(),
+            delegated_to: delegate.map(str::to_string),
+            status,
+            item,
+            result: shown,
+            ignored,
+            action: task.short_action().to_string(),
+            origin: (status == Status::Failed && task.pos.line > 0).then(|| task.pos.clone()),
+            controller: actions::is_controller_action(task.short_action()),
+            error_msg: r.get("msg").map(|m| {
+                m.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| m.to_string())
+            }),
+        });
+    }
+
+    /// ansible-core 2.19 words a failure that carries no message.
+    fn ensure_failure_msg(task: &Task, r: &mut Map<String, Value>) {
+        if status_of(r) == Status::Failed && !r.contains_key("msg") {
+            let kind = if actions::is_controller_action(task.short_action()) {
+                "Action"
+            } else {
+                "Module"
+            };
+            r.insert(
+                "msg".into(),
+                format!("Task failed: {kind} failed: Unknown error.").into(),
+            );
+        }
+    }
+
+    /// Facts, set_fact, include_vars and notifications of one result.
+    fn apply_effects(
+        &self,
+        prt: &PlayRt,
+        task: &Task,
+        host: &str,
+        delegate: Option<&str>,
+        r: &Map<String, Value>,
+    ) {
+        let status = status_of(r);
+        if matches!(status, Status::Ok | Status::Changed) {
+            if let Some(Value::Object(facts)) = r.get("ansible_facts") {
+                let short = self
+                    .loader
+                    .registry()
+                    .get(&task.action)
+                    .map(|m| m.spec().name)
+                    .unwrap_or("");
+                let delegate_facts = task
+                    .kw
+                    .opts
+                    .get("delegate_facts")
+                    .and_then(parse_bool)
+                    .unwrap_or(false);
+                let target = if delegate_facts {
+                    delegate.unwrap_or(host)
+                } else {
+                    host
+                };
+                let mut st = self.state();
+                let hs = st.host(target);
+                match short {
+                    "set_fact" => hs.set_facts.extend(facts.clone()),
+                    "include_vars" => hs.include_vars.extend(facts.clone()),
+                    _ => hs.facts.extend(facts.clone()),
+                }
+            }
+        }
+        if status == Status::Changed && !task.notify.is_empty() {
+            if let Err(e) = self.notify(prt, task, host) {
+                self.cb.error(&e);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        delegate: Option<&str>,
+        r: Map<String, Value>,
+        vars: Option<&Arc<LazyVars>>,
+    ) -> HostDone {
+        self.apply_effects(prt, task, host, delegate, &r);
+        let vars = vars
+            .cloned()
+            .unwrap_or_else(|| self.task_vars(prt, Some(task), scope, host, &Map::new()));
+        self.record(prt, task, scope, host, r, &vars)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_loop(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        _delegate: Option<&str>,
+        r: Map<String, Value>,
+        vars: &Arc<LazyVars>,
+    ) -> HostDone {
+        if status_of(&r) == Status::Failed
+            && self
+                .bool_opt(scope, task, "ignore_errors", vars)
+                .unwrap_or(false)
+        {
+            self.cb.raw("...ignoring\n");
+        }
+        self.record(prt, task, scope, host, r, vars)
+    }
+
+    /// Stats, `register`, and the host's failed/unreachable state.
+    fn record(
+        self: &Arc<Self>,
+        _prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        r: Map<String, Value>,
+        vars: &Arc<LazyVars>,
+    ) -> HostDone {
+        let status = status_of(&r);
+        let ignore_errors = self
+            .bool_opt(scope, task, "ignore_errors", vars)
+            .unwrap_or(false);
+        let ignore_unreachable = self
+            .bool_opt(scope, task, "ignore_unreachable", vars)
+            .unwrap_or(false);
+        let registered = public(&r);
+        let mut st = self.state();
+        if let Some(reg) = &task.register {
+            st.host(host)
+                .set_facts
+                .insert(reg.clone(), Value::Object(registered.clone()));
+        }
+        let mut failed_hard = false;
+        match status {
+            Status::Ok => st.stats(host).ok += 1,
+            Status::Changed => {
+                let s = st.stats(host);
+                s.ok += 1;
+                s.changed += 1;
+            }
+            Status::Skipped => st.stats(host).skipped += 1,
+            Status::Failed if ignore_errors => {
+                let s = st.stats(host);
+                s.ok += 1;
+                s.ignored += 1;
+            }
+            Status::Failed => {
+                failed_hard = true;
+                let hs = st.host(host);
+                hs.failed = true;
+                hs.failed_task = Some((
+                    json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
+                    Value::Object(registered.clone()),
+                ));
+                let s = st.stats(host);
+                if scope.rescuable {
+                    s.rescued += 1;
+                } else {
+                    s.failed += 1;
+                }
+            }
+            Status::Unreachable if ignore_unreachable => {
+                let s = st.stats(host);
+                s.skipped += 1;
+            }
+            Status::Unreachable => {
+                failed_hard = true;
+                st.stats(host).unreachable += 1;
+                st.unreachable.insert(host.to_string());
+            }
+        }
+        HostDone {
+            failed_hard,
+            registered,
+        }
+    }
+}
+
+fn cond_text(c: &Value) -> String {
+    match c {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The first condition that is false, or an error message.
+fn first_false<'a>(conds: &[&'a Value], vars: &Arc<LazyVars>) -> Result<Option<&'a Value>, String> {
+    for c in conds {
+        match condition(c, vars) {
+            Ok(true) => {}
+            Ok(false) => return Ok(Some(c)),
+            Err(e) => {
+                return Err(format!(
+                    "The conditional check '{}' failed. The error was: {}",
+                    cond_text(c),
+                    e.msg
+                ))
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn skipped(cond: &Value) -> Map<String, Value> {
+    let r = json!({"changed": false, "skipped": true, "skip_reason": "Conditional result was False", "false_condition": cond});
+    r.as_object().cloned().unwrap_or_default()
+}
+
+fn unreachable(msg: String) -> Map<String, Value> {
+    let r = json!({"changed": false, "unreachable": true, "msg": msg});
+    r.as_object().cloned().unwrap_or_default()
+}
+
+fn outcome_map(o: Result<Outcome, ModuleError>) -> Map<String, Value> {
+    match o {
+        Ok(o) => o.to_result(),
+        Err(ModuleError::Connection(e)) if e.is_unreachable() => unreachable(e.to_string()),
+        Err(e) => failed_result(e.to_string()),
+    }
+}

@@ -1,0 +1,79 @@
+//! What a task inherits from the blocks, roles and includes around it.
+
+use crate::playbook::{Keywords, Role};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub when: Vec<Value>,
+    pub tags: Vec<String>,
+    pub block_vars: Map<String, Value>,
+    pub opts: Map<String, Value>,
+    pub include_params: Map<String, Value>,
+    pub role: Option<Arc<Role>>,
+    /// Inside the `block:` of a block that has a `rescue:`.
+    pub rescuable: bool,
+    pub handler: bool,
+}
+
+impl Scope {
+    /// The scope of a child with these keywords.
+    pub fn child(&self, kw: &Keywords) -> Scope {
+        let mut s = self.clone();
+        s.when.extend(kw.when.iter().cloned());
+        for t in &kw.tags {
+            if !s.tags.contains(t) {
+                s.tags.push(t.clone());
+            }
+        }
+        s.block_vars.extend(kw.vars.clone());
+        s.opts.extend(kw.opts.clone());
+        s
+    }
+
+    /// A keyword as the task sees it: its own, else the nearest parent's.
+    pub fn opt<'a>(&'a self, kw: &'a Keywords, name: &str) -> Option<&'a Value> {
+        kw.opts.get(name).or_else(|| self.opts.get(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn inheritance_table() {
+        let parent = Keywords {
+            when: vec![json!("a")],
+            tags: vec!["t1".into()],
+            vars: json!({"x": 1, "y": 1}).as_object().cloned().unwrap(),
+            opts: json!({"become": true, "ignore_errors": true})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        };
+        let child = Keywords {
+            when: vec![json!("b")],
+            tags: vec!["t2".into(), "t1".into()],
+            vars: json!({"y": 2}).as_object().cloned().unwrap(),
+            opts: json!({"ignore_errors": false})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        };
+        let s = Scope::default().child(&parent).child(&child);
+        assert_eq!(s.when, vec![json!("a"), json!("b")]);
+        assert_eq!(s.tags, vec!["t1", "t2"]);
+        assert_eq!(s.block_vars["y"], 2);
+        assert_eq!(s.opts["become"], true);
+        assert_eq!(s.opts["ignore_errors"], false);
+        let task_kw = Keywords {
+            opts: json!({"become": false}).as_object().cloned().unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(s.opt(&task_kw, "become"), Some(&json!(false)));
+        assert_eq!(s.opt(&task_kw, "ignore_errors"), Some(&json!(false)));
+    }
+}

@@ -1,0 +1,168 @@
+//! The variables one task sees on one host (precedence in `crate::vars`),
+//! and `hostvars`.
+
+use super::play::PlayRt;
+use super::scope::Scope;
+use super::Executor;
+use crate::playbook::Task;
+use crate::template::{LazyVars, VarMap, VarValue};
+use crate::vars::{facts_as_vars, Layer, VarLayers};
+use indexmap::IndexMap;
+use minijinja::value::{Enumerator, Object, Value as JValue};
+use serde_json::{Map, Value};
+use std::sync::{Arc, Weak};
+
+impl Executor {
+    /// Every layer for `host` running `task` in `scope`; `extra` are
+    /// loop/magic values for this evaluation (`item`, `ansible_loop`…).
+    pub(crate) fn task_vars(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: Option<&Task>,
+        scope: &Scope,
+        host: &str,
+        extra: &Map<String, Value>,
+    ) -> Arc<LazyVars> {
+        let mut l = VarLayers::new();
+        let play_roles = prt.roles.lock().expect("not poisoned").clone();
+        let role = task
+            .and_then(|t| t.ctx.role.clone())
+            .or_else(|| scope.role.clone());
+        for r in &play_roles {
+            l.push_ref(Layer::RoleDefaults, &r.defaults);
+        }
+        if let Some(r) = &role {
+            l.push_ref(Layer::RoleDefaults, &r.defaults);
+        }
+        l.push(Layer::Inventory, self.inventory.host_vars(host));
+        let (facts, set_facts, include_vars, failed) = {
+            let mut st = self.state();
+            let hs = st.host(host);
+            (
+                hs.facts.clone(),
+                hs.set_facts.clone(),
+                hs.include_vars.clone(),
+                hs.failed_task.clone(),
+            )
+        };
+        if !facts.is_empty() {
+            l.push(Layer::Facts, facts_as_vars(&facts));
+        }
+        l.push_ref(Layer::PlayVars, &prt.play.kw.vars);
+        l.push_ref(Layer::VarsFiles, &prt.vars_files);
+        for r in &play_roles {
+            l.push_ref(Layer::RoleVars, &r.vars);
+        }
+        if let Some(r) = &role {
+            l.push_ref(Layer::RoleVars, &r.vars);
+        }
+        l.push_ref(Layer::BlockVars, &scope.block_vars);
+        if let Some(t) = task {
+            l.push_ref(Layer::TaskVars, &t.kw.vars);
+        }
+        l.push(Layer::IncludeVars, include_vars);
+        l.push(Layer::SetFact, set_facts);
+        if let Some(r) = &role {
+            l.push_ref(Layer::RoleParams, &r.params);
+        }
+        l.push_ref(Layer::IncludeParams, &scope.include_params);
+        l.push_ref(Layer::ExtraVars, &self.opts.extra_vars);
+        let mut magic = prt.magic.for_host(host, self.inventory.group_names(host));
+        if let Some(r) = &role {
+            magic.insert("role_name".into(), Value::String(r.name.clone()));
+            magic.insert(
+                "role_path".into(),
+                Value::String(r.path.display().to_string()),
+            );
+            magic.insert("ansible_role_name".into(), Value::String(r.name.clone()));
+        }
+        if let Some((t, r)) = failed {
+            magic.insert("ansible_failed_task".into(), t);
+            magic.insert("ansible_failed_result".into(), r);
+        }
+        magic.extend(extra.clone());
+        l.push(Layer::Magic, magic);
+        let mut objects = IndexMap::new();
+        objects.insert(
+            "hostvars".to_string(),
+            JValue::from_object(HostVars {
+                exec: Arc::downgrade(self),
+                prt: Arc::downgrade(prt),
+            }),
+        );
+        LazyVars::new(l.merge(), objects)
+    }
+
+    /// `hostvars[h]`: what a task would see on `h` outside any block.
+    fn host_view(self: &Arc<Self>, prt: &Arc<PlayRt>, host: &str) -> Arc<LazyVars> {
+        self.task_vars(
+            prt,
+            None,
+            &super::scope::Scope::default(),
+            host,
+            &Map::new(),
+        )
+    }
+}
+
+/// `hostvars`: every inventory host's variables, built when read.
+#[derive(Debug)]
+struct HostVars {
+    exec: Weak<Executor>,
+    prt: Weak<PlayRt>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Executor")
+    }
+}
+
+impl Object for HostVars {
+    fn get_value(self: &Arc<Self>, key: &JValue) -> Option<JValue> {
+        let host = key.as_str()?;
+        let (exec, prt) = (self.exec.upgrade()?, self.prt.upgrade()?);
+        let known = exec.inventory.hosts().iter().any(|h| h == host) || host == "localhost";
+        if !known {
+            return None;
+        }
+        Some(JValue::from_dyn_object(exec.host_view(&prt, host)))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.exec.upgrade() {
+            Some(e) => {
+                Enumerator::Values(e.inventory.hosts().into_iter().map(JValue::from).collect())
+            }
+            None => Enumerator::Empty,
+        }
+    }
+}
+
+/// A copy of the variables with templates rendered where they can be
+/// (for a module's `ctx.vars`); a value that fails to render stays raw.
+pub(crate) fn rendered_snapshot(vars: &Arc<LazyVars>) -> Map<String, Value> {
+    let mut out = Map::new();
+    let names: Vec<String> = vars.names().cloned().collect();
+    for n in names {
+        if n == "hostvars" {
+            continue;
+        }
+        let v = match vars.resolve(&n) {
+            Ok(Some(v)) => crate::template::to_json(&v).ok(),
+            _ => None,
+        };
+        let v = v.or_else(|| vars.raw(&n).map(|r| r.value.clone()));
+        if let Some(v) = v {
+            out.insert(n, v);
+        }
+    }
+    out
+}
+
+#[allow(dead_code)]
+fn literal_map(m: &Map<String, Value>) -> VarMap {
+    m.iter()
+        .map(|(k, v)| (k.clone(), VarValue::literal(v.clone())))
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! Ansible's `k=v` argument strings (`debug: msg="hi there" verbosity=1`).
+
+use serde_json::{Map, Value};
+
+/// Split on blanks outside quotes and outside `{{ }}` / `{% %}`.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut depth = 0usize;
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if quote.is_none() && c == '{' && matches!(next, Some('{') | Some('%')) {
+            depth += 1;
+            cur.push(c);
+            cur.push(next.unwrap_or('{'));
+            i += 2;
+            continue;
+        }
+        if quote.is_none() && depth > 0 && matches!(c, '}' | '%') && next == Some('}') {
+            depth -= 1;
+            cur.push(c);
+            cur.push('}');
+            i += 2;
+            continue;
+        }
+        match quote {
+            Some(q) if c == q && chars.get(i.wrapping_sub(1)) != Some(&'\\') => {
+                quote = None;
+                cur.push(c);
+            }
+            None if (c == '"' || c == '\'') && depth == 0 => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            None if c.is_whitespace() && depth == 0 => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+        i += 1;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        let inner = &s[1..s.len() - 1];
+        if b[0] == b'"' {
+            return inner.replace("\\\"", "\"");
+        }
+        return inner.replace("\\'", "'");
+    }
+    s.to_string()
+}
+
+/// Parse `k=v` pairs; other words are joined into `_raw_params`.
+pub fn parse_kv(s: &str) -> Map<String, Value> {
+    let mut args = Map::new();
+    let mut raw: Vec<String> = Vec::new();
+    for tok in split_args(s) {
+        match tok.split_once('=') {
+            Some((k, v))
+                if !k.is_empty()
+                    && k.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && raw.is_empty() =>
+            {
+                args.insert(k.to_string(), Value::String(unquote(v)));
+            }
+            _ => raw.push(tok),
+        }
+    }
+    if !raw.is_empty() {
+        args.insert("_raw_params".into(), Value::String(raw.join(" ")));
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kv_table() {
+        let cases = [
+            ("msg=hi", json!({"msg": "hi"})),
+            (
+                "msg=\"hello world\" verbosity=1",
+                json!({"msg": "hello world", "verbosity": "1"}),
+            ),
+            ("msg='{{ a }} b'", json!({"msg": "{{ a }} b"})),
+            (
+                "msg={{ a | default('x y') }}",
+                json!({"msg": "{{ a | default('x y') }}"}),
+            ),
+            ("ls -l /tmp", json!({"_raw_params": "ls -l /tmp"})),
+            ("x=1 y={{ x }}", json!({"x": "1", "y": "{{ x }}"})),
+            ("flush_handlers", json!({"_raw_params": "flush_handlers"})),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Value::Object(parse_kv(input)), want, "{input}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The playbook model and its loader.
+//!
+//! Loading reads every file the run will need (imports, roles, static
+//! includes), checks keywords, module names and module arguments, and
+//! builds an immutable tree of [`Play`]s. Nothing here touches a host.
+
+mod diagnostic;
+mod keywords;
+mod kv;
+mod load;
+mod model;
+mod role;
+mod tags;
+mod task;
+
+pub use diagnostic::{Diagnostic, Error};
+pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
+pub use kv::parse_kv;
+pub use load::{Loader, LoaderOptions, RoleRequest};
+pub use model::{Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
+pub use tags::TagFilter;
+pub use task::ARGS_TEMPLATE;

@@ -1,0 +1,87 @@
+//! Finding a role on disk and reading its parts.
+
+use super::model::Role;
+use super::Diagnostic;
+use crate::yaml::{self, Node, Pos};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Where to look for a role named `name`: `roles/` next to the playbook
+/// and the including file, the configured roles paths, then the dirs
+/// themselves (Ansible's order).
+pub fn find_role(name: &str, dirs: &[PathBuf], roles_path: &[PathBuf]) -> Option<PathBuf> {
+    let direct = PathBuf::from(name);
+    if direct.is_absolute() {
+        return direct.is_dir().then_some(direct);
+    }
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for d in dirs {
+        candidates.push(d.join("roles").join(name));
+    }
+    for r in roles_path {
+        candidates.push(r.join(name));
+    }
+    for d in dirs {
+        candidates.push(d.join(name));
+    }
+    candidates.into_iter().find(|c| c.is_dir())
+}
+
+/// `<dir>/<part>/<base>.yml` (or `.yaml`, or no extension).
+pub fn role_file(role_dir: &Path, part: &str, base: &str) -> Option<PathBuf> {
+    let dir = role_dir.join(part);
+    ["", ".yml", ".yaml", ".json"]
+        .iter()
+        .map(|ext| dir.join(format!("{base}{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// Read a vars-like file (defaults, vars, vars_files) into a mapping.
+pub fn read_vars_file(path: &Path, pos: &Pos) -> Result<Map<String, Value>, Diagnostic> {
+    let docs = yaml::load_file(path).map_err(Diagnostic::from)?;
+    match docs.first().map(Node::to_json) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(Diagnostic::new(
+            format!("{} must contain a mapping of variables", path.display()),
+            pos,
+        )),
+    }
+}
+
+/// Load a role's defaults and vars.
+pub fn load_role_vars(
+    name: &str,
+    path: &Path,
+    defaults_from: &str,
+    vars_from: &str,
+    pos: &Pos,
+) -> Result<Role, Diagnostic> {
+    let read = |part: &str, base: &str| -> Result<Map<String, Value>, Diagnostic> {
+        match role_file(path, part, base) {
+            Some(f) => read_vars_file(&f, pos),
+            None => Ok(Map::new()),
+        }
+    };
+    Ok(Role {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        defaults: read("defaults", defaults_from)?,
+        vars: read("vars", vars_from)?,
+        params: Map::new(),
+    })
+}
+
+/// The `dependencies:` of a role's `meta/main.yml`, as role entries.
+pub fn role_dependencies(path: &Path) -> Result<Vec<Node>, Diagnostic> {
+    let Some(meta) = role_file(path, "meta", "main") else {
+        return Ok(vec![]);
+    };
+    let docs = yaml::load_file(&meta).map_err(Diagnostic::from)?;
+    Ok(docs
+        .first()
+        .and_then(|d| d.get("dependencies"))
+        .and_then(Node::as_seq)
+        .map(<[Node]>::to_vec)
+        .unwrap_or_default())
+}

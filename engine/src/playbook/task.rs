@@ -1,0 +1,512 @@
+//! One task mapping -> [`Task`]: find the action, parse its arguments
+//! (free-form `k=v` text, a mapping, `args:`), check the keywords.
+
+use super::keywords;
+use super::kv::parse_kv;
+use super::model::{FileCtx, Keywords, Loop, Task};
+use super::Diagnostic;
+use crate::module::ModuleRegistry;
+use crate::yaml::{Kind, Node, Pos};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Actions the loader and executor implement themselves (not modules).
+pub const INCLUDE_ACTIONS: &[&str] = &[
+    "include_tasks",
+    "import_tasks",
+    "include_role",
+    "import_role",
+    "import_playbook",
+];
+
+/// Key holding a templated argument mapping (`module: "{{ args }}"`).
+pub const ARGS_TEMPLATE: &str = "__srplay_args_template";
+
+/// `with_<lookup>` loops srplay knows.
+pub const WITH_LOOKUPS: &[&str] = &[
+    "items",
+    "list",
+    "dict",
+    "nested",
+    "cartesian",
+    "first_found",
+    "sequence",
+    "together",
+    "indexed_items",
+    "flattened",
+    "subelements",
+    "fileglob",
+    "lines",
+    "random_choice",
+    "env",
+    "file",
+    "vars",
+    "dict2items",
+];
+
+pub fn is_include_action(name: &str) -> bool {
+    INCLUDE_ACTIONS.contains(&super::model::short_name(name))
+}
+
+/// What a mapping's non-keyword key is: the action and its arguments.
+struct ActionFound {
+    name: String,
+    args: Map<String, Value>,
+    arg_pos: Vec<(String, Pos)>,
+    pos: Pos,
+}
+
+pub fn parse_task(
+    node: &Node,
+    ctx: &Arc<FileCtx>,
+    registry: &ModuleRegistry,
+    handler: bool,
+) -> Result<Task, Diagnostic> {
+    let pairs = node.as_map().ok_or_else(|| {
+        Diagnostic::new(
+            format!("a task must be a mapping, got {}", node.type_name()),
+            &node.pos,
+        )
+    })?;
+    let is_kw = |k: &str| keywords::is_task_keyword(k) || (handler && k == "listen");
+    let candidates: Vec<&(Node, Node)> = pairs
+        .iter()
+        .filter(|(k, _)| !is_kw(&k.key_string()))
+        .collect();
+    let level = if handler { "handler" } else { "task" };
+    let known = |k: &str| registry.contains(k) || is_include_action(k);
+    let modules: Vec<&&(Node, Node)> = candidates
+        .iter()
+        .filter(|(k, _)| known(&k.key_string()))
+        .collect();
+    let unknown: Vec<&&(Node, Node)> = candidates
+        .iter()
+        .filter(|(k, _)| !known(&k.key_string()))
+        .collect();
+    let explicit_action = node.get("action").or_else(|| node.get("local_action"));
+    let action_count = modules.len() + unknown.len() + usize::from(explicit_action.is_some());
+    if let Some((k, _)) = unknown.first() {
+        let name = k.key_string();
+        if action_count > 1 || explicit_action.is_some() {
+            let hint = keywords::suggest(&name, level);
+            return Err(
+                Diagnostic::new(format!("unknown keyword `{name}` for a {level}"), &k.pos)
+                    .hint(hint.map(|h| format!("did you mean `{h}`?"))),
+            );
+        }
+        let hint = registry
+            .suggest(&name)
+            .or_else(|| keywords::suggest(&name, level));
+        return Err(
+            Diagnostic::new(format!("couldn't resolve module/action '{name}'"), &k.pos)
+                .hint(hint.map(|h| format!("did you mean `{h}`?"))),
+        );
+    }
+    if action_count == 0 {
+        return Err(Diagnostic::new(
+            format!("no module/action detected in {level}"),
+            &node.pos,
+        ));
+    }
+    if action_count > 1 {
+        let names: Vec<String> = modules.iter().map(|(k, _)| k.key_string()).collect();
+        return Err(Diagnostic::new(
+            format!("conflicting action statements: {}", names.join(", ")),
+            &node.pos,
+        ));
+    }
+    let mut found = match (explicit_action, modules.first()) {
+        (Some(a), _) => action_from_keyword(a, node.get("local_action").is_some())?,
+        (None, Some((k, v))) => ActionFound {
+            name: k.key_string(),
+            args: Map::new(),
+            arg_pos: Vec::new(),
+            pos: k.pos.clone(),
+        }
+        .with_args(v)?,
+        (None, None) => unreachable_action(node)?,
+    };
+    if let Some(extra) = node.get("args") {
+        let m = extra
+            .as_map()
+            .ok_or_else(|| Diagnostic::new("`args` must be a mapping", &extra.pos))?;
+        for (k, v) in m {
+            let key = k.key_string();
+            found.arg_pos.push((key.clone(), k.pos.clone()));
+            found.args.entry(key).or_insert_with(|| v.to_json());
+        }
+    }
+    check_args(&mut found, registry)?;
+    check_arg_templates(&found)?;
+    let task = build_task(node, found, ctx, handler)?;
+    check_keyword_templates(node)?;
+    Ok(task)
+}
+
+/// Every template in the arguments must compile (bad Jinja is found
+/// before any host is touched).
+fn check_arg_templates(found: &ActionFound) -> Result<(), Diagnostic> {
+    for (k, v) in &found.args {
+        let pos = found
+            .arg_pos
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| found.pos.clone());
+        check_value_templates(v, &pos)?;
+    }
+    Ok(())
+}
+
+fn check_value_templates(v: &Value, pos: &Pos) -> Result<(), Diagnostic> {
+    match v {
+        Value::String(s) => crate::template::check_syntax(s, false)
+            .map_err(|e| Diagnostic::new(format!("template syntax error in `{s}`: {e}"), pos)),
+        Value::Array(a) => a.iter().try_for_each(|x| check_value_templates(x, pos)),
+        Value::Object(m) => m.values().try_for_each(|x| check_value_templates(x, pos)),
+        _ => Ok(()),
+    }
+}
+
+/// Conditions are bare expressions; other keywords may hold templates.
+fn check_keyword_templates(node: &Node) -> Result<(), Diagnostic> {
+    for (k, v) in node.as_map().unwrap_or(&[]) {
+        let key = k.key_string();
+        let is_condition = matches!(
+            key.as_str(),
+            "when" | "changed_when" | "failed_when" | "until"
+        );
+        if is_condition {
+            let items: Vec<&Node> = match &v.kind {
+                Kind::Seq(s) => s.iter().collect(),
+                _ => vec![v],
+            };
+            for item in items {
+                if let Kind::Str(s) = &item.kind {
+                    crate::template::check_syntax(s, true).map_err(|e| {
+                        Diagnostic::new(
+                            format!("syntax error in the conditional `{s}`: {e}"),
+                            &item.pos,
+                        )
+                    })?;
+                }
+            }
+        } else if matches!(
+            key.as_str(),
+            "loop" | "vars" | "delegate_to" | "environment"
+        ) || key.starts_with("with_")
+        {
+            check_value_templates(&v.to_json(), &v.pos)?;
+        }
+    }
+    Ok(())
+}
+
+fn unreachable_action(node: &Node) -> Result<ActionFound, Diagnostic> {
+    Err(Diagnostic::new(
+        "no module/action detected in task",
+        &node.pos,
+    ))
+}
+
+/// `action: debug msg=hi` / `local_action: {module: debug, msg: hi}`.
+fn action_from_keyword(a: &Node, local: bool) -> Result<ActionFound, Diagnostic> {
+    let mut found = match &a.kind {
+        Kind::Str(s) => {
+            let (name, rest) = s
+                .trim()
+                .split_once(char::is_whitespace)
+                .unwrap_or((s.trim(), ""));
+            ActionFound {
+                name: name.to_string(),
+                args: Map::new(),
+                arg_pos: vec![],
+                pos: a.pos.clone(),
+            }
+            .with_args(&Node::new(Kind::Str(rest.to_string()), a.pos.clone()))?
+        }
+        Kind::Map(pairs) => {
+            let module = a
+                .get("module")
+                .and_then(Node::as_str)
+                .ok_or_else(|| Diagnostic::new("`action` mapping needs a `module` key", &a.pos))?;
+            let rest: Vec<(Node, Node)> = pairs
+                .iter()
+                .filter(|(k, _)| k.key_string() != "module")
+                .cloned()
+                .collect();
+            ActionFound {
+                name: module.to_string(),
+                args: Map::new(),
+                arg_pos: vec![],
+                pos: a.pos.clone(),
+            }
+            .with_args(&Node::new(Kind::Map(rest), a.pos.clone()))?
+        }
+        _ => {
+            return Err(Diagnostic::new(
+                "`action` must be a string or a mapping",
+                &a.pos,
+            ))
+        }
+    };
+    if local {
+        found.args.insert("_local_action".into(), Value::Bool(true));
+    }
+    Ok(found)
+}
+
+impl ActionFound {
+    fn with_args(mut self, v: &Node) -> Result<Self, Diagnostic> {
+        match &v.kind {
+            Kind::Null => {}
+            // `assert: "{{ checks }}"`: the whole argument mapping comes
+            // from a template, known only at run time.
+            Kind::Str(s) if crate::template::lone_expression(s).is_some() => {
+                self.args
+                    .insert(ARGS_TEMPLATE.into(), Value::String(s.clone()));
+                self.arg_pos.push((ARGS_TEMPLATE.into(), v.pos.clone()));
+            }
+            Kind::Str(s) => {
+                self.args = parse_kv(s);
+                for k in self.args.keys() {
+                    self.arg_pos.push((k.clone(), v.pos.clone()));
+                }
+            }
+            Kind::Map(pairs) => {
+                for (k, val) in pairs {
+                    let key = k.key_string();
+                    self.arg_pos.push((key.clone(), k.pos.clone()));
+                    self.args.insert(key, val.to_json());
+                }
+            }
+            Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+                self.args.insert("_raw_params".into(), v.to_json());
+            }
+            Kind::Seq(_) => {
+                return Err(Diagnostic::new(
+                    format!(
+                        "arguments of `{}` must be a mapping or a `k=v` string, got a list",
+                        self.name
+                    ),
+                    &v.pos,
+                ))
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Free-form text -> the module's free-form option, then the spec check.
+fn check_args(found: &mut ActionFound, registry: &ModuleRegistry) -> Result<(), Diagnostic> {
+    if is_include_action(&found.name) {
+        if let Some(raw) = found.args.remove("_raw_params") {
+            found.args.insert("file".into(), raw);
+        }
+        return Ok(());
+    }
+    if found.args.contains_key(ARGS_TEMPLATE) {
+        return Ok(());
+    }
+    let Some(module) = registry.get(&found.name) else {
+        return Err(Diagnostic::new(
+            format!("couldn't resolve module/action '{}'", found.name),
+            &found.pos,
+        ));
+    };
+    let spec = module.spec();
+    if let Some(raw) = found.args.remove("_raw_params") {
+        match spec.free_form {
+            Some(opt) => {
+                found.args.insert(opt.to_string(), raw);
+            }
+            None => {
+                return Err(Diagnostic::new(
+                    format!("module `{}` takes no free-form text; write its options as `key=value` or a mapping", spec.name),
+                    &found.pos,
+                ))
+            }
+        }
+    }
+    let mut to_check = found.args.clone();
+    to_check.remove("_local_action");
+    spec.check(&to_check).map_err(|e| {
+        let pos = e
+            .option()
+            .and_then(|o| found.arg_pos.iter().find(|(k, _)| k == o))
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| found.pos.clone());
+        Diagnostic::new(e.to_string(), &pos)
+    })
+}
+
+fn build_task(
+    node: &Node,
+    found: ActionFound,
+    ctx: &Arc<FileCtx>,
+    handler: bool,
+) -> Result<Task, Diagnostic> {
+    let mut task = Task {
+        name: None,
+        action: found.name,
+        args: found.args,
+        kw: Keywords::default(),
+        loop_: None,
+        loop_control: Map::new(),
+        register: None,
+        until: None,
+        retries: None,
+        delay: None,
+        changed_when: None,
+        failed_when: None,
+        notify: Vec::new(),
+        listen: Vec::new(),
+        pos: node.pos.clone(),
+        ctx: ctx.clone(),
+    };
+    for (k, v) in node.as_map().unwrap_or(&[]) {
+        let key = k.key_string();
+        match key.as_str() {
+            "name" => task.name = Some(scalar_text(v)),
+            "loop" => set_loop(&mut task, Loop::Items(v.to_json()), v)?,
+            "loop_control" => {
+                task.loop_control =
+                    v.to_json().as_object().cloned().ok_or_else(|| {
+                        Diagnostic::new("`loop_control` must be a mapping", &v.pos)
+                    })?;
+                check_loop_control(v)?;
+            }
+            "register" => {
+                let name = v
+                    .as_str()
+                    .ok_or_else(|| Diagnostic::new("`register` must be a variable name", &v.pos))?;
+                task.register = Some(name.to_string());
+            }
+            "until" => task.until = Some(v.to_json()),
+            "retries" => task.retries = Some(v.to_json()),
+            "delay" => task.delay = Some(v.to_json()),
+            "changed_when" => task.changed_when = Some(v.to_json()),
+            "failed_when" => task.failed_when = Some(v.to_json()),
+            "notify" => task.notify = string_list(v)?,
+            "listen" if handler => task.listen = string_list(v)?,
+            "args" | "action" | "local_action" => {}
+            k if k.starts_with("with_") => {
+                let lookup = &k[5..];
+                if !WITH_LOOKUPS.contains(&lookup) {
+                    return Err(
+                        Diagnostic::new(format!("unknown loop lookup `{k}`"), &v.pos).hint(
+                            crate::suggest::closest(lookup, WITH_LOOKUPS.iter().copied())
+                                .map(|s| format!("did you mean `with_{s}`?")),
+                        ),
+                    );
+                }
+                set_loop(
+                    &mut task,
+                    Loop::With {
+                        lookup: lookup.to_string(),
+                        terms: v.to_json(),
+                    },
+                    v,
+                )?;
+            }
+            k if keywords::is_task_keyword(k) => apply_keyword(&mut task.kw, k, v)?,
+            _ => {}
+        }
+    }
+    if node.get("local_action").is_some() {
+        task.args.remove("_local_action");
+        task.kw
+            .opts
+            .insert("delegate_to".into(), Value::String("localhost".into()));
+    }
+    Ok(task)
+}
+
+fn set_loop(task: &mut Task, l: Loop, v: &Node) -> Result<(), Diagnostic> {
+    if task.loop_.is_some() {
+        return Err(Diagnostic::new(
+            "a task can have only one loop (`loop` or one `with_*`)",
+            &v.pos,
+        ));
+    }
+    task.loop_ = Some(l);
+    Ok(())
+}
+
+fn check_loop_control(v: &Node) -> Result<(), Diagnostic> {
+    const KNOWN: &[&str] = &[
+        "loop_var",
+        "index_var",
+        "label",
+        "pause",
+        "extended",
+        "extended_allitems",
+        "break_when",
+    ];
+    for (k, _) in v.as_map().unwrap_or(&[]) {
+        let key = k.key_string();
+        if !KNOWN.contains(&key.as_str()) {
+            return Err(
+                Diagnostic::new(format!("unknown `loop_control` option `{key}`"), &k.pos).hint(
+                    crate::suggest::closest(&key, KNOWN.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A scalar as text (names may be written as numbers).
+pub fn scalar_text(v: &Node) -> String {
+    match v.to_json() {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// `notify: h` or `notify: [a, b]`.
+pub fn string_list(v: &Node) -> Result<Vec<String>, Diagnostic> {
+    match &v.kind {
+        Kind::Seq(items) => Ok(items.iter().map(scalar_text).collect()),
+        Kind::Null => Ok(vec![]),
+        Kind::Map(_) => Err(Diagnostic::new(
+            "expected a string or a list of strings",
+            &v.pos,
+        )),
+        _ => Ok(vec![scalar_text(v)]),
+    }
+}
+
+/// Apply a shared keyword (`when`, `tags`, `vars`, inherited options).
+pub fn apply_keyword(kw: &mut Keywords, key: &str, v: &Node) -> Result<(), Diagnostic> {
+    match key {
+        "when" => {
+            kw.when = match &v.kind {
+                Kind::Seq(items) => items.iter().map(Node::to_json).collect(),
+                Kind::Null => vec![],
+                _ => vec![v.to_json()],
+            }
+        }
+        "tags" => {
+            kw.tags = match &v.kind {
+                Kind::Str(s) => s
+                    .split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                _ => string_list(v)?,
+            }
+        }
+        "vars" => match v.to_json() {
+            Value::Object(m) => kw.vars = m,
+            Value::Null => {}
+            _ => return Err(Diagnostic::new("`vars` must be a mapping", &v.pos)),
+        },
+        "name" => {}
+        _ => {
+            kw.opts.insert(key.to_string(), v.to_json());
+        }
+    }
+    Ok(())
+}

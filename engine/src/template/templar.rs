@@ -1,0 +1,367 @@
+//! Rendering values and conditions with one shared environment and a cache
+//! of compiled expressions and templates (compiling dominates otherwise).
+
+use super::lazy::LazyVars;
+use super::{is_template, lone_expression, to_json};
+use minijinja::value::Value as JValue;
+use minijinja::{Environment, Error, ErrorKind, Expression, Template};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Why a value could not be rendered, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{msg}")]
+pub struct TemplateError {
+    pub msg: String,
+    pub undefined: bool,
+}
+
+impl TemplateError {
+    fn new(msg: impl Into<String>, undefined: bool) -> Self {
+        TemplateError {
+            msg: msg.into(),
+            undefined,
+        }
+    }
+
+    /// Carry the error out of a nested variable lookup.
+    pub fn into_jinja(self, var: &str) -> Error {
+        let kind = if self.undefined {
+            ErrorKind::UndefinedError
+        } else {
+            ErrorKind::InvalidOperation
+        };
+        Error::new(kind, format!("{} (in variable `{var}`)", self.msg))
+    }
+}
+
+/// The process-wide environment: Ansible's filters plus our lookups.
+pub fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = super::new_environment();
+        super::lookup::register(&mut env);
+        env
+    })
+}
+
+type ExprCache = Mutex<HashMap<String, Arc<Expression<'static, 'static>>>>;
+type TplCache = Mutex<HashMap<String, Arc<Template<'static, 'static>>>>;
+
+fn expr_cache() -> &'static ExprCache {
+    static C: OnceLock<ExprCache> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn tpl_cache() -> &'static TplCache {
+    static C: OnceLock<TplCache> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+/// A compiled expression, cached by its text.
+pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error> {
+    if let Some(e) = expr_cache().lock().expect("not poisoned").get(src) {
+        return Ok(e.clone());
+    }
+    let e = Arc::new(environment().compile_expression_owned(src.to_string())?);
+    expr_cache()
+        .lock()
+        .expect("not poisoned")
+        .insert(src.to_string(), e.clone());
+    Ok(e)
+}
+
+/// A compiled template, cached by its text.
+pub fn template(src: &str) -> Result<Arc<Template<'static, 'static>>, Error> {
+    if let Some(t) = tpl_cache().lock().expect("not poisoned").get(src) {
+        return Ok(t.clone());
+    }
+    // The cache lives as long as the process; so does the source it borrows.
+    let leaked: &'static str = Box::leak(src.to_string().into_boxed_str());
+    let t = Arc::new(environment().template_from_str(leaked)?);
+    tpl_cache()
+        .lock()
+        .expect("not poisoned")
+        .insert(src.to_string(), t.clone());
+    Ok(t)
+}
+
+/// Load-time check: does `src` compile? `condition` sources are bare
+/// expressions (`when: a == 1`); others are templates only if they hold
+/// template syntax.
+pub fn check_syntax(src: &str, condition: bool) -> Result<(), String> {
+    let detail = |e: Error| {
+        e.detail()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.kind().to_string())
+    };
+    if condition {
+        let text = lone_expression(src).unwrap_or(src.trim());
+        if text.is_empty() || is_template(text) {
+            return if is_template(text) {
+                template(text).map(|_| ()).map_err(detail)
+            } else {
+                Ok(())
+            };
+        }
+        return expression(text).map(|_| ()).map_err(detail);
+    }
+    if !is_template(src) {
+        return Ok(());
+    }
+    match lone_expression(src) {
+        Some(e) => expression(e).map(|_| ()).map_err(detail),
+        None => template(src).map(|_| ()).map_err(detail),
+    }
+}
+
+/// Render a string with Ansible's native-type rule.
+pub fn render_str(s: &str, vars: &Arc<LazyVars>) -> Result<Value, TemplateError> {
+    if !is_template(s) {
+        return Ok(Value::String(s.to_string()));
+    }
+    let ctx = JValue::from_dyn_object(vars.clone());
+    if let Some(expr) = lone_expression(s) {
+        let compiled = expression(expr).map_err(|e| describe(e, s, vars))?;
+        let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
+        if v.is_undefined() {
+            return Err(undefined_error(
+                s,
+                &compiled.undeclared_variables(true),
+                vars,
+            ));
+        }
+        return to_json(&v).map_err(|e| describe(e, s, vars));
+    }
+    let t = template(s).map_err(|e| describe(e, s, vars))?;
+    t.render(ctx)
+        .map(Value::String)
+        .map_err(|e| describe(e, s, vars))
+}
+
+/// Render a whole template file's text (never native: always a string).
+pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateError> {
+    let t = template(src).map_err(|e| describe(e, src, vars))?;
+    t.render(JValue::from_dyn_object(vars.clone()))
+        .map_err(|e| describe(e, src, vars))
+}
+
+/// Render every string inside a value.
+pub fn render_value_in(v: &Value, vars: &Arc<LazyVars>) -> Result<Value, TemplateError> {
+    Ok(match v {
+        Value::String(s) => render_str(s, vars)?,
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| render_value_in(x, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                let key = match render_str(k, vars)? {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                out.insert(key, render_value_in(x, vars)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// Evaluate a conditional (`when`, `changed_when`, `that`…): a bare
+/// expression, optionally wrapped in `{{ }}`; booleans and numbers as is.
+pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError> {
+    match c {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(false),
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0) != 0.0),
+        Value::String(s) => {
+            let text = lone_expression(s).unwrap_or(s.trim());
+            if text.is_empty() {
+                return Ok(false);
+            }
+            let expr = if is_template(text) {
+                // `when: "{{ a }} == {{ b }}"`: render first, then evaluate.
+                match render_str(text, vars)? {
+                    Value::String(r) => r,
+                    other => return Ok(json_truthy(&other)),
+                }
+            } else {
+                text.to_string()
+            };
+            let compiled = expression(&expr).map_err(|e| describe(e, s, vars))?;
+            let ctx = JValue::from_dyn_object(vars.clone());
+            let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
+            if v.is_undefined() {
+                return Err(undefined_error(
+                    s,
+                    &compiled.undeclared_variables(true),
+                    vars,
+                ));
+            }
+            strict_bool(&v)
+        }
+        other => Ok(json_truthy(other)),
+    }
+}
+
+/// ansible-core 2.19: a conditional must evaluate to a boolean.
+fn strict_bool(v: &JValue) -> Result<bool, TemplateError> {
+    use minijinja::value::ValueKind;
+    if v.kind() == ValueKind::Bool {
+        return Ok(v.is_true());
+    }
+    let ty = match v.kind() {
+        ValueKind::String => "str",
+        ValueKind::Number if v.as_i64().is_some() => "int",
+        ValueKind::Number => "float",
+        ValueKind::Seq | ValueKind::Iterable => "list",
+        ValueKind::Map => "dict",
+        ValueKind::None => "NoneType",
+        _ => "object",
+    };
+    let shown = if v.is_true() { "True" } else { "False" };
+    Err(TemplateError::new(
+        format!("Conditional result ({shown}) was derived from value of type '{ty}'. Conditionals must have a boolean result."),
+        false,
+    ))
+}
+
+fn json_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().unwrap_or(0.0) != 0.0,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
+fn undefined_error(
+    src: &str,
+    names: &std::collections::HashSet<String>,
+    vars: &Arc<LazyVars>,
+) -> TemplateError {
+    let mut missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !vars.contains(n.split('.').next().unwrap_or(n)))
+        .collect();
+    missing.sort();
+    match missing.first() {
+        Some(n) => TemplateError::new(
+            format!(
+                "'{}' is undefined (in `{src}`)",
+                n.split('.').next().unwrap_or(n)
+            ),
+            true,
+        ),
+        None => {
+            let mut all: Vec<&String> = names.iter().collect();
+            all.sort();
+            let what = all.last().map(|s| s.as_str()).unwrap_or("a value");
+            TemplateError::new(format!("'{what}' is undefined (in `{src}`)"), true)
+        }
+    }
+}
+
+/// Turn a minijinja error into a short message naming what went wrong.
+fn describe(e: Error, src: &str, vars: &Arc<LazyVars>) -> TemplateError {
+    if e.kind() == ErrorKind::UndefinedError {
+        if let Some(d) = e.detail() {
+            if d.contains(" is undefined (in ") {
+                return TemplateError::new(d.to_string(), true);
+            }
+        }
+        let names = match lone_expression(src) {
+            Some(x) => expression(x)
+                .map(|c| c.undeclared_variables(true))
+                .unwrap_or_default(),
+            None => template(src)
+                .map(|t| t.undeclared_variables(true))
+                .unwrap_or_default(),
+        };
+        return undefined_error(src, &names, vars);
+    }
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
+    let kind = match e.kind() {
+        ErrorKind::SyntaxError => "template syntax error",
+        _ => "template error",
+    };
+    TemplateError::new(format!("{kind} in `{src}`: {detail}"), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::lazy::{VarMap, VarValue};
+    use serde_json::json;
+
+    fn vars(pairs: Value) -> Arc<LazyVars> {
+        let mut m = VarMap::new();
+        for (k, v) in pairs.as_object().unwrap() {
+            m.insert(k.clone(), VarValue::raw(v.clone()));
+        }
+        LazyVars::new(m, Default::default())
+    }
+
+    #[test]
+    fn lazy_rendering_table() {
+        let v = vars(
+            json!({"a": "{{ b }}", "b": 2, "c": "x-{{ a }}", "l": ["{{ b }}", 3], "d": {"k": "{{ a + 1 }}"}}),
+        );
+        let cases = [
+            ("{{ a }}", json!(2)),
+            ("{{ c }}", json!("x-2")),
+            ("{{ l }}", json!([2, 3])),
+            ("{{ d.k }}", json!(3)),
+            ("{{ vars['b'] }}", json!(2)),
+        ];
+        for (src, want) in cases {
+            assert_eq!(render_str(src, &v).unwrap(), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn conditions_table() {
+        let v = vars(json!({"n": 3, "s": "yes", "e": []}));
+        let cases = [
+            (json!("n > 2"), true),
+            (json!("{{ n > 5 }}"), false),
+            (json!(true), true),
+            (json!("e | length == 0"), true),
+            (json!("s == 'yes'"), true),
+            (json!("missing is defined"), false),
+            (json!("missing is not defined"), true),
+        ];
+        for (c, want) in cases {
+            assert_eq!(condition(&c, &v).unwrap(), want, "{c}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let v = vars(json!({"a": "{{ a }}", "x": 1}));
+        let e = render_str("{{ nope }}", &v).unwrap_err();
+        assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
+        let e = render_str("x={{ nope.y }}", &v).unwrap_err();
+        assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
+        let e = render_str("{{ a }}", &v).unwrap_err();
+        assert!(e.msg.contains("recursive loop"), "{}", e.msg);
+        let e = render_str("{{ x + }}", &v).unwrap_err();
+        assert!(e.msg.contains("syntax error"), "{}", e.msg);
+        assert!(condition(&json!("nope"), &v).is_err());
+        let e = condition(&json!("'x'"), &v).unwrap_err();
+        assert!(
+            e.msg.contains("Conditionals must have a boolean result"),
+            "{}",
+            e.msg
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! saphyr-parser events -> [`Node`] trees with positions.
+
+use super::scalar::resolve_plain;
+use super::{Kind, Node, Pos, YamlError};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Read and parse a file; every document of the stream is returned.
+pub fn load_file(path: &Path) -> Result<Vec<Node>, YamlError> {
+    let file = Arc::new(path.to_path_buf());
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        YamlError::new(
+            format!("cannot read {}: {e}", path.display()),
+            Pos::new(file.clone(), 0, 0),
+        )
+    })?;
+    load_str(&text, file)
+}
+
+/// Parse YAML text; `file` is used for positions.
+pub fn load_str(text: &str, file: Arc<PathBuf>) -> Result<Vec<Node>, YamlError> {
+    let mut b = Builder {
+        file,
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+    };
+    b.stream()
+}
+
+struct Builder<'a> {
+    file: Arc<PathBuf>,
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    anchors: HashMap<usize, Node>,
+}
+
+impl<'a> Builder<'a> {
+    fn pos(&self, span: &Span) -> Pos {
+        Pos::new(self.file.clone(), span.start.line(), span.start.col() + 1)
+    }
+
+    fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
+        match self.parser.next_event() {
+            Some(Ok(ev)) => Ok(ev),
+            Some(Err(e)) => Err(YamlError::new(
+                format!("invalid YAML: {}", e.info()),
+                Pos::new(self.file.clone(), e.marker().line(), e.marker().col() + 1),
+            )),
+            None => Err(YamlError::new(
+                "unexpected end of YAML",
+                Pos::new(self.file.clone(), 0, 0),
+            )),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
+        let mut docs = Vec::new();
+        loop {
+            let (ev, span) = self.next()?;
+            match ev {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(_) => {
+                    let (ev, span) = self.next()?;
+                    if matches!(ev, Event::DocumentEnd) {
+                        docs.push(Node::new(Kind::Null, self.pos(&span)));
+                        continue;
+                    }
+                    docs.push(self.node(ev, span)?);
+                }
+                other => {
+                    return Err(YamlError::new(
+                        format!("unexpected YAML event {other:?}"),
+                        self.pos(&span),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, ev: Event<'a>, span: Span) -> Result<Node, YamlError> {
+        let pos = self.pos(&span);
+        let (node, anchor) = match ev {
+            Event::Alias(id) => {
+                let mut n = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError::new("alias to an unknown anchor", pos.clone()))?;
+                n.pos = pos;
+                return Ok(n);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                (self.scalar(&text, style, tag.as_deref(), &pos)?, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.refuse_tag(tag.as_deref(), &pos)?;
+                let mut items = Vec::new();
+                loop {
+                    let (ev, span) = self.next()?;
+                    if matches!(ev, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(ev, span)?);
+                }
+                (Node::new(Kind::Seq(items), pos), anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.refuse_tag(tag.as_deref(), &pos)?;
+                (self.mapping(pos)?, anchor)
+            }
+            other => {
+                return Err(YamlError::new(
+                    format!("unexpected YAML event {other:?}"),
+                    pos,
+                ))
+            }
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn mapping(&mut self, pos: Pos) -> Result<Node, YamlError> {
+        let mut pairs: Vec<(Node, Node)> = Vec::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        loop {
+            let (ev, span) = self.next()?;
+            if matches!(ev, Event::MappingEnd) {
+                break;
+            }
+            let is_merge =
+                matches!(&ev, Event::Scalar(t, ScalarStyle::Plain, _, None) if t == "<<");
+            let key = self.node(ev, span)?;
+            let (ev, span) = self.next()?;
+            let value = self.node(ev, span)?;
+            if is_merge {
+                merge_into(&mut merged, &value)?;
+                continue;
+            }
+            let k = key.key_string();
+            if let Some((first, _)) = pairs.iter().find(|(p, _)| p.key_string() == k) {
+                return Err(
+                    YamlError::new(format!("duplicate key `{k}`"), key.pos.clone())
+                        .hint(format!("`{k}` is first set at line {}", first.pos.line)),
+                );
+            }
+            pairs.push((key, value));
+        }
+        for (k, v) in merged {
+            let name = k.key_string();
+            if !pairs.iter().any(|(p, _)| p.key_string() == name) {
+                pairs.push((k, v));
+            }
+        }
+        Ok(Node::new(Kind::Map(pairs), pos))
+    }
+
+    fn refuse_tag(&self, tag: Option<&Tag>, pos: &Pos) -> Result<(), YamlError> {
+        match tag {
+            Some(t) if !t.is_yaml_core_schema() => Err(YamlError::new(
+                format!(
+                    "unsupported YAML tag `{}{}` on a collection",
+                    t.handle, t.suffix
+                ),
+                pos.clone(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        pos: &Pos,
+    ) -> Result<Node, YamlError> {
+        let kind = match tag {
+            None if style == ScalarStyle::Plain => resolve_plain(text),
+            None => Kind::Str(text.to_string()),
+            Some(t) if t.is_yaml_core_schema() => core_tagged(&t.suffix, text, pos)?,
+            Some(t) if t.suffix == "unsafe" => Kind::Str(unsafe_literal(text)),
+            Some(t) if t.suffix == "vault" => {
+                return Err(YamlError::new(
+                    "vault-encrypted values (`!vault`) are not supported",
+                    pos.clone(),
+                )
+                .hint("decrypt the value (ansible-vault decrypt_string) or pass it with -e @file"))
+            }
+            Some(t) => {
+                return Err(YamlError::new(
+                    format!("unsupported YAML tag `{}{}`", t.handle, t.suffix),
+                    pos.clone(),
+                ))
+            }
+        };
+        Ok(Node::new(kind, pos.clone()))
+    }
+}
+
+/// `!unsafe` text must never be templated: wrap it so rendering yields it as is.
+fn unsafe_literal(text: &str) -> String {
+    if crate::template::is_template(text) {
+        format!("{{% raw %}}{text}{{% endraw %}}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn core_tagged(suffix: &str, text: &str, pos: &Pos) -> Result<Kind, YamlError> {
+    let bad = || YamlError::new(format!("`{text}` is not a valid !!{suffix}"), pos.clone());
+    Ok(match suffix {
+        "str" => Kind::Str(text.to_string()),
+        "int" => match resolve_plain(text) {
+            Kind::Int(i) => Kind::Int(i),
+            _ => return Err(bad()),
+        },
+        "float" => match resolve_plain(text) {
+            Kind::Float(f) => Kind::Float(f),
+            Kind::Int(i) => Kind::Float(i as f64),
+            _ => return Err(bad()),
+        },
+        "bool" => match resolve_plain(text) {
+            Kind::Bool(b) => Kind::Bool(b),
+            _ => return Err(bad()),
+        },
+        "null" => Kind::Null,
+        _ => resolve_plain(text),
+    })
+}
+
+fn merge_into(merged: &mut Vec<(Node, Node)>, value: &Node) -> Result<(), YamlError> {
+    let maps: Vec<&Node> = match &value.kind {
+        Kind::Map(_) => vec![value],
+        Kind::Seq(items) => items.iter().collect(),
+        _ => {
+            return Err(YamlError::new(
+                "a merge key `<<` needs a mapping or a list of mappings",
+                value.pos.clone(),
+            ))
+        }
+    };
+    for m in maps {
+        let pairs = m
+            .as_map()
+            .ok_or_else(|| YamlError::new("a merge key `<<` needs mappings", m.pos.clone()))?;
+        for (k, v) in pairs {
+            if !merged.iter().any(|(p, _)| p.key_string() == k.key_string()) {
+                merged.push((k.clone(), v.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(s: &str) -> Result<Node, YamlError> {
+        load_str(s, Arc::new(PathBuf::from("t.yml"))).map(|mut d| d.remove(0))
+    }
+
+    #[test]
+    fn values_table() {
+        let cases = [
+            (
+                "a: yes\nb: 'yes'\nc: 0644\n",
+                json!({"a": true, "b": "yes", "c": 420}),
+            ),
+            (
+                "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n",
+                json!({"base": {"x": 1, "y": 2}, "c": {"y": 3, "x": 1}}),
+            ),
+            (
+                "- !!str 12\n- !unsafe '{{ x }}'\n",
+                json!(["12", "{% raw %}{{ x }}{% endraw %}"]),
+            ),
+            ("a: |\n  l1\n  l2\n", json!({"a": "l1\nl2\n"})),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse(input).unwrap().to_json(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let n = parse("- name: x\n  debug:\n    msg: hi\n").unwrap();
+        let task = &n.as_seq().unwrap()[0];
+        let msg = task.get("debug").unwrap().get("msg").unwrap();
+        assert_eq!((msg.pos.line, msg.pos.col), (3, 10));
+    }
+
+    #[test]
+    fn errors_table() {
+        let cases = [
+            ("a: 1\na: 2\n", "duplicate key `a`", 2),
+            ("a: [1, 2\n", "invalid YAML", 2),
+            ("a: !vault x\n", "vault-encrypted", 1),
+        ];
+        for (input, want, line) in cases {
+            let e = parse(input).unwrap_err();
+            assert!(e.msg.contains(want), "{input}: {}", e.msg);
+            assert_eq!(e.pos.line, line, "{input}");
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! `srplay PLAYBOOK...`: the `ansible-playbook` command line.
+//!
+//! Loads and validates every playbook before touching any host, then runs
+//! them with the engine and returns `ansible-playbook`'s exit code.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{Map, Value};
+use srplay_engine::executor::{ConnectionFactory, Executor, NoRemoteTransport, RunOptions};
+use srplay_engine::inventory_view::{InventoryView, StaticInventory};
+use srplay_engine::module::ModuleRegistry;
+use srplay_engine::output::{Callback, JsonCallback, Reporter, TextCallback};
+use srplay_engine::playbook::{Item, Loader, LoaderOptions, Playbook, TagFilter};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Default,
+    Json,
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PlaybookArgs {
+    /// Playbook(s) to run
+    #[arg(value_name = "PLAYBOOK")]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory: a file/directory, or a comma-separated host list (`h1,h2,`)
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    pub inventory: Vec<String>,
+    /// Further limit the selected hosts to a pattern
+    #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
+    pub limit: Option<String>,
+    /// Extra variables: `k=v k2=v2`, YAML/JSON, or `@file`
+    #[arg(short = 'e', long = "extra-vars", value_name = "EXTRA_VARS")]
+    pub extra_vars: Vec<String>,
+    /// Only run plays and tasks tagged with these values
+    #[arg(short = 't', long = "tags")]
+    pub tags: Vec<String>,
+    /// Only run plays and tasks whose tags do not match these values
+    #[arg(long = "skip-tags")]
+    pub skip_tags: Vec<String>,
+    /// Don't make any changes; predict some of the changes that may occur
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show the differences in files and templates
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Number of parallel processes
+    #[arg(short = 'f', long = "forks", default_value_t = 50)]
+    pub forks: usize,
+    /// Connect as this user
+    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
+    pub user: Option<String>,
+    /// Run operations with become
+    #[arg(short = 'b', long = "become")]
+    pub r#become: bool,
+    /// Run operations as this user (default root)
+    #[arg(long = "become-user")]
+    pub become_user: Option<String>,
+    /// Privilege escalation method (sudo, su)
+    #[arg(long = "become-method")]
+    pub become_method: Option<String>,
+    /// Ask for the privilege escalation password
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
+    /// Connection type (ssh, local)
+    #[arg(short = 'c', long = "connection")]
+    pub connection: Option<String>,
+    /// Use this file to authenticate the connection
+    #[arg(long = "private-key", alias = "key-file")]
+    pub private_key: Option<String>,
+    /// Connection timeout in seconds
+    #[arg(short = 'T', long = "timeout")]
+    pub timeout: Option<u64>,
+    /// Verbose mode (-vvv for more)
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Outputs a list of matching hosts; does not execute anything else
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+    /// List all tasks that would be executed
+    #[arg(long = "list-tasks")]
+    pub list_tasks: bool,
+    /// List all available tags
+    #[arg(long = "list-tags")]
+    pub list_tags: bool,
+    /// Perform a syntax check on the playbook, but do not execute it
+    #[arg(long = "syntax-check")]
+    pub syntax_check: bool,
+    /// Start the playbook at the task matching this name
+    #[arg(long = "start-at-task")]
+    pub start_at_task: Option<String>,
+    /// One-step-at-a-time: confirm each task before running (needs a terminal)
+    #[arg(long = "step")]
+    pub step: bool,
+    /// Clear the fact cache (accepted; srplay keeps no fact cache)
+    #[arg(long = "flush-cache")]
+    pub flush_cache: bool,
+    /// Output format
+    #[arg(long = "output", value_enum, default_value_t = OutputFormat::Default)]
+    pub output: OutputFormat,
+    /// Never draw progress bars
+    #[arg(long = "no-progress")]
+    pub no_progress: bool,
+    /// Extra module directories (plugins)
+    #[arg(short = 'M', long = "module-path")]
+    pub module_path: Vec<PathBuf>,
+}
+
+/// THE seam for inventory files: the lead routes non-comma sources to
+/// `inventory-parser` here. Comma lists (`-i 'h1,h2,'`) work today.
+pub fn load_inventory(sources: &[String]) -> Result<Box<dyn InventoryView>> {
+    let mut inv = StaticInventory::new();
+    for s in sources {
+        if s.contains(',') && !Path::new(s).exists() {
+            for h in s.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+                inv.add_host(h, Map::new());
+            }
+        } else {
+            bail!("inventory files need inventory-parser (not wired in this build): {s}");
+        }
+    }
+    Ok(Box::new(inv))
+}
+
+/// `-e` values merged in order.
+pub fn parse_extra_vars(values: &[String]) -> Result<Map<String, Value>> {
+    let mut out = Map::new();
+    for v in values {
+        let v = v.trim();
+        let parsed = if let Some(file) = v.strip_prefix('@') {
+            let docs = srplay_engine::yaml::load_file(Path::new(file))
+                .map_err(|e| anyhow!("{}: {}", e.pos, e.msg))?;
+            docs.first().map(|d| d.to_json()).unwrap_or(Value::Null)
+        } else if v.starts_with('{') || v.starts_with('[') {
+            let docs = srplay_engine::yaml::load_str(v, Arc::new(PathBuf::from("--extra-vars")))
+                .map_err(|e| anyhow!("-e {v}: {}", e.msg))?;
+            docs.first().map(|d| d.to_json()).unwrap_or(Value::Null)
+        } else {
+            Value::Object(srplay_engine::playbook::parse_kv(v))
+        };
+        match parsed {
+            Value::Object(m) => {
+                if m.contains_key("_raw_params") {
+                    bail!(
+                        "invalid extra vars `{v}`: expected key=value pairs, YAML/JSON, or @file"
+                    );
+                }
+                out.extend(m)
+            }
+            Value::Null => {}
+            _ => bail!("invalid extra vars `{v}`: they must be a mapping"),
+        }
+    }
+    Ok(out)
+}
+
+fn color_wanted() -> bool {
+    let flag = |k: &str| {
+        std::env::var(k).ok().map(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            !(v.is_empty() || v == "0" || v == "false" || v == "no" || v == "off")
+        })
+    };
+    if flag("NO_COLOR") == Some(true) || flag("ANSIBLE_NOCOLOR") == Some(true) {
+        return false;
+    }
+    if flag("ANSIBLE_FORCE_COLOR") == Some(true) {
+        return true;
+    }
+    std::io::stdout().is_terminal()
+}
+
+fn roles_path() -> Vec<PathBuf> {
+    std::env::var("ANSIBLE_ROLES_PATH")
+        .map(|p| {
+            p.split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Load and validate every playbook; print diagnostics. `None` = bad input.
+fn load_all(
+    args: &PlaybookArgs,
+    registry: &ModuleRegistry,
+) -> Option<Vec<(Arc<Loader>, Playbook)>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for p in &args.playbooks {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let loader = Arc::new(Loader::new(
+            registry.clone(),
+            LoaderOptions {
+                roles_path: roles_path(),
+            },
+            dir,
+        ));
+        match loader.load_playbook(&abs) {
+            Ok(pb) => out.push((loader, pb)),
+            Err(d) => {
+                eprintln!("{}", d.render());
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
+    if args.playbooks.is_empty() {
+        bail!("no playbook given: srplay PLAYBOOK... [-i INVENTORY]");
+    }
+    if args.step && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        bail!("--step needs an interactive terminal to confirm each task");
+    }
+    let mut registry = registry;
+    srplay_engine::actions::register(&mut registry);
+    let Some(playbooks) = load_all(args, &registry) else {
+        return Ok(1);
+    };
+    if args.syntax_check {
+        for (_, pb) in &playbooks {
+            println!("\nplaybook: {}", display_path(&pb.path));
+        }
+        return Ok(0);
+    }
+    let inventory: Arc<dyn InventoryView> = Arc::from(load_inventory(&args.inventory)?);
+    let extra_vars = parse_extra_vars(&args.extra_vars)?;
+    let become_pass = if args.ask_become_pass {
+        Some(ask_password()?)
+    } else {
+        None
+    };
+    let opts = RunOptions {
+        forks: args.forks.max(1),
+        check: args.check,
+        diff: args.diff,
+        verbosity: args.verbose,
+        tags: TagFilter::new(args.tags.clone(), args.skip_tags.clone()),
+        limit: args.limit.clone(),
+        extra_vars,
+        start_at_task: args.start_at_task.clone(),
+        r#become: args.r#become,
+        become_user: args.become_user.clone(),
+        become_method: args.become_method.clone(),
+        become_pass,
+        remote_user: args.user.clone(),
+        connection: args.connection.clone(),
+        private_key: args.private_key.clone(),
+        timeout: args.timeout,
+        interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+        step: args.step,
+    };
+    if args.list_hosts || args.list_tasks || args.list_tags {
+        for (_, pb) in &playbooks {
+            print!(
+                "{}",
+                crate::playbook_list::listing(
+                    pb,
+                    inventory.as_ref(),
+                    &opts,
+                    args.list_hosts,
+                    args.list_tasks,
+                    args.list_tags
+                )?
+            );
+        }
+        return Ok(0);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_playbooks(
+        args,
+        playbooks,
+        inventory,
+        opts,
+        Arc::new(NoRemoteTransport),
+    ))
+}
+
+/// Run loaded playbooks (the lead passes the SSH factory here).
+pub async fn run_playbooks(
+    args: &PlaybookArgs,
+    playbooks: Vec<(Arc<Loader>, Playbook)>,
+    inventory: Arc<dyn InventoryView>,
+    opts: RunOptions,
+    factory: Arc<dyn ConnectionFactory>,
+) -> Result<i32> {
+    let reporter = Reporter::stdout(
+        !args.no_progress && args.output == OutputFormat::Default,
+        color_wanted(),
+    );
+    let mut code = 0;
+    for (loader, pb) in playbooks {
+        let cb: Arc<dyn Callback> = match args.output {
+            OutputFormat::Default => Arc::new(TextCallback::new(
+                reporter.clone(),
+                opts.verbosity,
+                opts.diff,
+            )),
+            OutputFormat::Json => Arc::new(JsonCallback::new(reporter.clone())),
+        };
+        let exec = Executor::new(
+            loader,
+            inventory.clone(),
+            opts.clone(),
+            cb,
+            reporter.clone(),
+            factory.clone(),
+        );
+        let cancel = exec.cancel_handle();
+        let watcher = tokio::spawn(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => cancel.trigger(130),
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => cancel.trigger(143),
+            }
+        });
+        let outcome = exec.run(&pb).await;
+        watcher.abort();
+        code = outcome.exit_code;
+        if code != 0 {
+            break;
+        }
+    }
+    Ok(code)
+}
+
+fn ask_password() -> Result<String> {
+    use std::io::{BufRead, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("-K needs a terminal to ask for the become password");
+    }
+    eprint!("BECOME password: ");
+    std::io::stderr().flush().ok();
+    let _ = std::process::Command::new("stty").arg("-echo").status();
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    let _ = std::process::Command::new("stty").arg("echo").status();
+    eprintln!();
+    read.context("reading the become password")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+pub(crate) fn display_path(p: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    p.strip_prefix(&cwd)
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| p.display().to_string())
+}
+
+/// Tasks of a section, flattened through blocks, with their effective tags.
+pub(crate) fn flatten_tasks(
+    items: &[Item],
+    inherited: &[String],
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    for it in items {
+        match it {
+            Item::Task(t) => {
+                let mut tags = inherited.to_vec();
+                for tag in &t.kw.tags {
+                    if !tags.contains(tag) {
+                        tags.push(tag.clone());
+                    }
+                }
+                out.push((t.display_name(), tags));
+            }
+            Item::Block(b) => {
+                let mut tags = inherited.to_vec();
+                for tag in &b.kw.tags {
+                    if !tags.contains(tag) {
+                        tags.push(tag.clone());
+                    }
+                }
+                flatten_tasks(&b.block, &tags, out);
+                flatten_tasks(&b.rescue, &tags, out);
+                flatten_tasks(&b.always, &tags, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn extra_vars_table() {
+        let cases: Vec<(Vec<&str>, Value)> = vec![
+            (vec!["a=1 b=two"], json!({"a": "1", "b": "two"})),
+            (vec!["a=1", "a=2"], json!({"a": "2"})),
+            (vec!["{\"n\": 3, \"l\": [1]}"], json!({"n": 3, "l": [1]})),
+            (vec!["{n: yes}"], json!({"n": true})),
+            (vec!["msg='hello world'"], json!({"msg": "hello world"})),
+        ];
+        for (input, want) in cases {
+            let args: Vec<String> = input.iter().map(|s| s.to_string()).collect();
+            assert_eq!(
+                Value::Object(parse_extra_vars(&args).unwrap()),
+                want,
+                "{input:?}"
+            );
+        }
+        for bad in ["just words", "[1, 2]"] {
+            assert!(parse_extra_vars(&[bad.to_string()]).is_err(), "{bad}");
+        }
+    }
+}

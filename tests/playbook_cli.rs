@@ -1,0 +1,159 @@
+//! The `srplay PLAYBOOK` command line: output formats, exit codes, inputs.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cli")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn srplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_srplay"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run srplay")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn json_output_is_one_document_with_censored_secrets() {
+    let play = fixture("play.yml");
+    let vars = format!("@{}", fixture("vars.yml"));
+    let out = srplay(&[
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        &vars,
+        "--output",
+        "json",
+        &play,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let doc: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["stats"]["localhost"]["ok"], 3);
+    let tasks = doc["plays"][0]["tasks"].as_array().unwrap();
+    assert_eq!(tasks[0]["hosts"]["localhost"]["msg"], "hello from-file");
+    assert!(tasks[1]["hosts"]["localhost"]["censored"].is_string());
+    assert_eq!(tasks[2]["hosts"]["localhost"]["ping"], "pong");
+    assert!(
+        !stdout.contains("s3cr3t"),
+        "a no_log value leaked: {stdout}"
+    );
+}
+
+#[test]
+fn secrets_stay_hidden_at_every_verbosity() {
+    let play = fixture("play.yml");
+    for v in ["-v", "-vv", "-vvv", "-vvvv"] {
+        let out = srplay(&[
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "token=s3cr3t",
+            v,
+            &play,
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            !text(&out.stdout).contains("s3cr3t"),
+            "{v} leaked the secret"
+        );
+    }
+}
+
+#[test]
+fn ssh_hosts_are_unreachable_without_the_transport() {
+    let play = fixture("play.yml");
+    let out = srplay(&["-i", "remote1,", &play]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("fatal: [remote1]: UNREACHABLE! => {\"changed\": false, \"msg\": \"ssh transport not built in this build\", \"unreachable\": true}"), "{stdout}");
+    assert!(
+        stdout.contains("remote1                    : ok=2    changed=0    unreachable=1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inputs_and_refusals_table() {
+    let play = fixture("play.yml");
+    // (args, exit code, text expected on stdout or stderr)
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["--syntax-check", &play], 0, "playbook: "),
+        (
+            vec![
+                "-i",
+                "localhost,",
+                "-c",
+                "local",
+                "-e",
+                "{\"who\": \"json\"}",
+                &play,
+            ],
+            0,
+            "\"msg\": \"hello json\"",
+        ),
+        (
+            vec!["-i", "localhost,", "-c", "local", "-e", "who=kv", &play],
+            0,
+            "\"msg\": \"hello kv\"",
+        ),
+        (
+            vec!["-i", "localhost,", "-c", "local", "--step", &play],
+            1,
+            "--step needs an interactive terminal",
+        ),
+        (
+            vec!["-i", "/nonexistent/hosts.ini", &play],
+            1,
+            "inventory files need inventory-parser",
+        ),
+        (
+            vec!["-i", "localhost,", "/nonexistent/site.yml"],
+            1,
+            "could not be found",
+        ),
+        (
+            vec!["-i", "localhost,", "-c", "local", "-e", "not kv", &play],
+            1,
+            "invalid extra vars",
+        ),
+        (vec![], 1, "no playbook given"),
+        (
+            vec!["-i", "a,b,", "--list-hosts", &play],
+            0,
+            "    hosts (2):\n      a\n      b\n",
+        ),
+        (
+            vec!["-i", "localhost,", "--list-tasks", &play],
+            0,
+            "      debug\tTAGS: []\n",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (args, code, want) in cases {
+        let out = srplay(&args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        if out.status.code() != Some(code) || !all.contains(want) {
+            failures.push(format!(
+                "{args:?}: exit {:?} (want {code}), output:\n{all}",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
