@@ -1,0 +1,136 @@
+//! Variable precedence at inventory level (ansible's VariableManager without
+//! a play, default VARIABLE_PRECEDENCE, hash_behaviour=replace).
+
+use crate::error::Result;
+use crate::model::{InventoryData, LOCALHOST_NAMES};
+use crate::vars_dirs::load_entity_vars;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// Variables ansible-inventory never prints (magic or run-time variables).
+pub const INTERNAL_VARS: [&str; 20] = [
+    "ansible_diff_mode",
+    "ansible_config_file",
+    "ansible_facts",
+    "ansible_forks",
+    "ansible_inventory_sources",
+    "ansible_limit",
+    "ansible_playbook_python",
+    "ansible_run_tags",
+    "ansible_skip_tags",
+    "ansible_verbosity",
+    "ansible_version",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "groups",
+    "group_names",
+    "omit",
+    "hostvars",
+    "playbook_dir",
+];
+
+/// Reads `group_vars/` and `host_vars/` for every group and host, from each
+/// source directory in order (later sources override earlier ones).
+pub fn load_dir_vars(inv: &mut InventoryData, bases: &[PathBuf]) -> Result<()> {
+    for base in bases {
+        for g in inv.groups.values_mut() {
+            let found = load_entity_vars(base, "group_vars", &g.name)?;
+            g.dir_vars.extend(found);
+        }
+        for h in inv.hosts.values_mut() {
+            let found = load_entity_vars(base, "host_vars", &h.name)?;
+            h.dir_vars.extend(found);
+        }
+    }
+    Ok(())
+}
+
+/// Groups of a host except `all`, in merge order: depth, priority, name.
+fn sorted_groups(inv: &InventoryData, host: &str) -> Vec<String> {
+    let mut gs: Vec<&crate::model::Group> = inv
+        .host_groups(host)
+        .iter()
+        .filter(|g| *g != "all")
+        .map(|g| &inv.groups[g.as_str()])
+        .collect();
+    gs.sort_by(|a, b| (a.depth, a.priority, &a.name).cmp(&(b.depth, b.priority, &b.name)));
+    gs.into_iter().map(|g| g.name.clone()).collect()
+}
+
+pub fn host_vars(inv: &InventoryData, host: &str) -> Option<Map<String, Value>> {
+    let implicit;
+    let h = match inv.hosts.get(host) {
+        Some(h) => h,
+        None if LOCALHOST_NAMES.contains(&host) => {
+            implicit = implicit_localhost(host);
+            &implicit
+        }
+        None => return None,
+    };
+    let groups = sorted_groups(inv, host);
+    let all = &inv.groups["all"];
+    let mut out = all.vars.clone();
+    for g in &groups {
+        out.extend(inv.groups[g.as_str()].vars.clone());
+    }
+    out.extend(all.dir_vars.clone());
+    for g in &groups {
+        out.extend(inv.groups[g.as_str()].dir_vars.clone());
+    }
+    out.extend(h.vars.clone());
+    out.extend(h.dir_vars.clone());
+    Some(out)
+}
+
+/// The host ansible creates when `localhost` is used but not in the inventory.
+fn implicit_localhost(name: &str) -> crate::model::Host {
+    let mut h = crate::model::Host {
+        name: name.to_string(),
+        implicit: true,
+        ..Default::default()
+    };
+    h.vars.insert(
+        "ansible_python_interpreter".into(),
+        Value::String(python3_path()),
+    );
+    h.vars
+        .insert("ansible_connection".into(), Value::String("local".into()));
+    h
+}
+
+fn python3_path() -> String {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("python3"))
+                .find(|c| c.is_file())
+        })
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "/usr/bin/python3".into())
+}
+
+pub fn group_vars(inv: &InventoryData, group: &str) -> Option<Map<String, Value>> {
+    let g = inv.groups.get(group)?;
+    let mut out = g.vars.clone();
+    out.extend(g.dir_vars.clone());
+    if g.priority != 1 {
+        out.insert("ansible_group_priority".into(), Value::from(g.priority));
+    }
+    Some(out)
+}
+
+/// A host's own variables (inventory + host_vars), for `--export`.
+pub fn own_host_vars(inv: &InventoryData, host: &str) -> Map<String, Value> {
+    let h = &inv.hosts[host];
+    let mut out = h.vars.clone();
+    out.extend(h.dir_vars.clone());
+    out
+}
+
+/// Drops variables ansible-inventory hides.
+pub fn remove_internal(mut m: Map<String, Value>) -> Map<String, Value> {
+    m.retain(|k, _| !INTERNAL_VARS.contains(&k.as_str()));
+    m
+}

@@ -1,0 +1,278 @@
+//! `ansible-inventory --list --yaml` / `--host H --yaml`: the YAML inventory
+//! layout (groups nested under `children`, hosts with their variables under
+//! the first group that lists them) written the way PyYAML's
+//! `yaml.dump(default_flow_style=False)` writes it: sorted keys, two-space
+//! indentation, sequences not indented under their key.
+
+use crate::list_json::{host_output_vars, remove_empty_keys};
+use crate::vars::{group_vars, remove_internal};
+use crate::Inventory;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// The YAML document for `--list --yaml`.
+pub fn list_yaml(inv: &Inventory, available: &[String], export: bool) -> String {
+    let avail: HashSet<&str> = available.iter().map(String::as_str).collect();
+    let mut st = State {
+        seen_hosts: HashSet::new(),
+        seen_groups: HashSet::new(),
+    };
+    let doc = format_group(inv, "all", &avail, export, &mut st);
+    dump(&Value::Object(doc))
+}
+
+/// The YAML document for `--host H --yaml`.
+pub fn host_yaml(inv: &Inventory, host: &str, export: bool) -> String {
+    dump(&Value::Object(host_output_vars(inv, host, export)))
+}
+
+struct State {
+    seen_hosts: HashSet<String>,
+    seen_groups: HashSet<String>,
+}
+
+fn format_group(
+    inv: &Inventory,
+    name: &str,
+    avail: &HashSet<&str>,
+    export: bool,
+    st: &mut State,
+) -> Map<String, Value> {
+    let g = inv.group(name).expect("known group");
+    let mut entry = Map::new();
+    let mut children = Map::new();
+    for c in &g.children {
+        if st.seen_groups.contains(c) {
+            children.insert(c.clone(), Value::Object(Map::new()));
+        } else {
+            children.extend(format_group(inv, c, avail, export, st));
+            st.seen_groups.insert(c.clone());
+        }
+    }
+    entry.insert("children".into(), Value::Object(children));
+    let mut hosts = Map::new();
+    if name != "all" {
+        for h in g.hosts.iter().filter(|h| avail.contains(h.as_str())) {
+            let vars = if st.seen_hosts.insert(h.clone()) {
+                host_output_vars(inv, h, export)
+            } else {
+                Map::new()
+            };
+            hosts.insert(h.clone(), Value::Object(vars));
+        }
+    }
+    entry.insert("hosts".into(), Value::Object(hosts));
+    if export {
+        let gv = remove_internal(group_vars(inv.data(), name).unwrap_or_default());
+        if !gv.is_empty() {
+            entry.insert("vars".into(), Value::Object(gv));
+        }
+    }
+    remove_empty_keys(&mut entry);
+    let mut out = Map::new();
+    if !entry.is_empty() {
+        out.insert(name.to_string(), Value::Object(entry));
+    }
+    out
+}
+
+/// PyYAML-style block YAML for a JSON value.
+pub fn dump(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(m, 0, &mut out),
+        Value::Array(a) if !a.is_empty() => write_seq(a, 0, &mut out),
+        other => {
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn is_block(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => !m.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    }
+}
+
+fn write_map(m: &Map<String, Value>, indent: usize, out: &mut String) {
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort();
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 || !out.ends_with("- ") {
+            pad(indent, out);
+        }
+        out.push_str(&scalar(&Value::String(k.clone())));
+        out.push(':');
+        write_child(&m[k.as_str()], indent, out);
+    }
+}
+
+/// A mapping value: nested maps indent by two, sequences stay at the key's
+/// column (PyYAML's indentless sequences), scalars follow on the same line.
+fn write_child(v: &Value, indent: usize, out: &mut String) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            write_map(m, indent + 2, out);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            write_seq(a, indent, out);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn write_seq(a: &[Value], indent: usize, out: &mut String) {
+    for item in a {
+        pad(indent, out);
+        out.push_str("- ");
+        match item {
+            Value::Object(m) if is_block(item) => write_map(m, indent + 2, out),
+            Value::Array(inner) if is_block(item) => {
+                out.truncate(out.len() - 1);
+                out.push('\n');
+                write_seq(inner, indent + 2, out);
+            }
+            other => {
+                out.push_str(&scalar(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn pad(n: usize, out: &mut String) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.is_infinite() {
+                return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+            }
+            crate::pyfmt::float_repr(f).to_lowercase()
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string_scalar(s),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
+    }
+}
+
+fn string_scalar(s: &str) -> String {
+    if s.chars()
+        .any(|c| (c as u32) < 0x20 && c != '\n' || c == '\x7f')
+    {
+        return double_quoted(s);
+    }
+    if plain_allowed(s) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "''").replace('\n', "\n\n"))
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// PyYAML's plain-scalar test (block context) plus its implicit resolvers:
+/// text that would read back as another type must be quoted.
+fn plain_allowed(s: &str) -> bool {
+    if s.is_empty() || s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']) || s.contains('\n') {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let first = chars[0];
+    let followed_by_space = |i: usize| chars.get(i + 1).is_none_or(|c| *c == ' ' || *c == '\t');
+    if "#,[]{}&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if "-?:".contains(first) && followed_by_space(0) {
+        return false;
+    }
+    for i in 1..chars.len() {
+        let c = chars[i];
+        if c == ':' && followed_by_space(i) {
+            return false;
+        }
+        if c == '#' && (chars[i - 1] == ' ' || chars[i - 1] == '\t') {
+            return false;
+        }
+    }
+    !resolves_to_non_string(s)
+}
+
+fn resolves_to_non_string(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "yes" | "no" | "true" | "false" | "on" | "off" | "null" | "~" | "=" | "<<"
+    ) {
+        return true;
+    }
+    if matches!(
+        s,
+        ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
+            | ".Inf"
+            | ".NaN"
+            | ".INF"
+            | ".NAN"
+            | "-.Inf"
+            | "-.INF"
+            | "+.Inf"
+            | "+.INF"
+    ) {
+        return true;
+    }
+    let wrapped = format!("k: {s}\n");
+    if let Ok(Some(doc)) = crate::yaml_load::load(&wrapped, std::path::Path::new("-")) {
+        if let crate::yaml_load::YValue::Map(e) = doc.value {
+            if let Some((_, v)) = e.first() {
+                if !matches!(v.value, crate::yaml_load::YValue::Str(_)) {
+                    return true;
+                }
+            }
+        }
+    }
+    looks_like_timestamp(s)
+}
+
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5].is_ascii_digit()
+}
