@@ -46,10 +46,37 @@ pub fn parse_address(address: &str) -> Result<(String, Option<u32>), ()> {
             port = Some(c[2].parse().map_err(|_| ())?);
         }
     }
-    if is_hostname(&addr) || (addr.contains(':') && ipv6ish().is_match(&addr)) {
+    if is_hostname(&addr) || is_ipv6(&addr) {
         Ok((addr, port))
     } else {
         Err(())
+    }
+}
+
+/// IPv6 shape: hex groups (or ranges) separated by `:`, eight of them, or
+/// fewer around one `::`; an IPv4 tail counts as two groups.
+fn is_ipv6(s: &str) -> bool {
+    if !s.contains(':') || !ipv6ish().is_match(s) {
+        return false;
+    }
+    let groups = |part: &str| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let mut n = 0;
+        for g in part.split(':') {
+            match g {
+                "" => return None,
+                g if g.contains('.') => n += 2,
+                _ => n += 1,
+            }
+        }
+        Some(n)
+    };
+    match s.split_once("::") {
+        Some((a, b)) if !b.contains("::") => matches!((groups(a), groups(b)), (Some(x), Some(y)) if x + y <= 7),
+        Some(_) => false,
+        None => groups(s) == Some(8),
     }
 }
 

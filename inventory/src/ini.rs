@@ -8,7 +8,7 @@
 use crate::error::{InventoryError, Result};
 use crate::host_entry::expand_host_entry;
 use crate::literal::literal_eval;
-use crate::model::InventoryData;
+use crate::model::{invalid_var_name_warning, is_valid_identifier, InventoryData};
 use indexmap::IndexMap;
 use regex::Regex;
 use serde_json::Value;
@@ -153,6 +153,7 @@ impl IniParser<'_> {
                     "Expected key=value host variable assignment, got: {t}"
                 )));
             };
+            self.check_var_name(k);
             vars.push((k.to_string(), parse_value(v)));
         }
         for h in &hosts {
@@ -168,10 +169,18 @@ impl IniParser<'_> {
         let Some((k, v)) = line.split_once('=') else {
             return Err(self.err(format!("Expected key=value, got: {line}")));
         };
+        self.check_var_name(k.trim());
         let value = parse_value(v.trim());
         self.inv
             .set_group_var(group, k.trim(), value)
             .map_err(|e| self.err(e))
+    }
+
+    fn check_var_name(&mut self, name: &str) {
+        if !is_valid_identifier(name) && name != "ansible_group_priority" {
+            let w = invalid_var_name_warning(&crate::pyfmt::str_repr(name), self.path, self.line);
+            self.inv.warn(w);
+        }
     }
 
     fn child_line(&mut self, group: &str, line: &str) -> Result<()> {

@@ -316,6 +316,22 @@ fn priority_of(v: &Value) -> std::result::Result<i64, String> {
     }
 }
 
+/// ansible's rule for variable names (ASCII identifiers).
+pub fn is_valid_identifier(name: &str) -> bool {
+    let mut cs = name.chars();
+    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// ansible 2.19's deprecation warning for a variable name that is not an
+/// identifier (`repr` is the name as Python prints it: `'a-b'`, `7.2`).
+pub fn invalid_var_name_warning(repr: &str, file: &std::path::Path, line: usize) -> String {
+    format!(
+        "[DEPRECATION WARNING]: Accepting inventory variable with invalid name {repr}. This feature will be removed from ansible-core version 2.23.\nOrigin: {}:{line}\n\nVariable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores.\n",
+        file.display()
+    )
+}
+
 /// Python's `^[\d\W]|[^\w]` check for group and variable names, negated.
 pub fn is_valid_var_name(name: &str) -> bool {
     let mut cs = name.chars();

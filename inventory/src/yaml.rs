@@ -4,7 +4,7 @@
 
 use crate::error::{InventoryError, Result};
 use crate::host_entry::expand_host_entry;
-use crate::model::{is_valid_var_name, InventoryData};
+use crate::model::{invalid_var_name_warning, is_valid_identifier, InventoryData};
 use crate::yaml_load::{YNode, YValue};
 use std::path::Path;
 
@@ -190,12 +190,12 @@ impl YamlParser<'_> {
     /// ansible's deprecation warning.
     fn var_name(&mut self, k: &YNode) -> String {
         let name = k.key_string();
-        if !is_valid_var_name(&name) {
-            self.inv.warn(format!(
-                "[DEPRECATION WARNING]: Accepting inventory variable with invalid name {name}. This feature will be removed from ansible-core version 2.23.\nOrigin: {}:{}",
-                self.path.display(),
-                k.line
-            ));
+        if !is_valid_identifier(&name) || !matches!(k.value, YValue::Str(_)) {
+            let repr = match k.value {
+                YValue::Str(_) => crate::pyfmt::str_repr(&name),
+                _ => name.clone(),
+            };
+            self.inv.warn(invalid_var_name_warning(&repr, self.path, k.line));
         }
         name
     }
