@@ -125,7 +125,7 @@ fn write_child(v: &Value, indent: usize, out: &mut String) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other));
+            out.push_str(&scalar_at(other, indent + 2));
             out.push('\n');
         }
     }
@@ -143,7 +143,7 @@ fn write_seq(a: &[Value], indent: usize, out: &mut String) {
                 write_seq(inner, indent + 2, out);
             }
             other => {
-                out.push_str(&scalar(other));
+                out.push_str(&scalar_at(other, indent + 2));
                 out.push('\n');
             }
         }
@@ -157,6 +157,12 @@ fn pad(n: usize, out: &mut String) {
 }
 
 fn scalar(v: &Value) -> String {
+    scalar_at(v, 0)
+}
+
+/// A scalar whose continuation lines (multi-line strings) are indented by
+/// `cont` spaces.
+fn scalar_at(v: &Value, cont: usize) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -168,13 +174,13 @@ fn scalar(v: &Value) -> String {
             crate::pyfmt::float_repr(f).to_lowercase()
         }
         Value::Number(n) => n.to_string(),
-        Value::String(s) => string_scalar(s),
+        Value::String(s) => string_scalar(s, cont),
         Value::Array(_) => "[]".into(),
         Value::Object(_) => "{}".into(),
     }
 }
 
-fn string_scalar(s: &str) -> String {
+fn string_scalar(s: &str, cont: usize) -> String {
     if s.chars()
         .any(|c| (c as u32) < 0x20 && c != '\n' || c == '\x7f')
     {
@@ -183,7 +189,9 @@ fn string_scalar(s: &str) -> String {
     if plain_allowed(s) {
         return s.to_string();
     }
-    format!("'{}'", s.replace('\'', "''").replace('\n', "\n\n"))
+    // In single quotes a line break is written as an empty line.
+    let brk = format!("\n\n{}", " ".repeat(cont));
+    format!("'{}'", s.replace('\'', "''").replace('\n', &brk))
 }
 
 fn double_quoted(s: &str) -> String {
@@ -272,7 +280,14 @@ fn resolves_to_non_string(s: &str) -> bool {
     looks_like_timestamp(s)
 }
 
+/// PyYAML's timestamp resolver (such text would load back as a date).
 fn looks_like_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5].is_ascii_digit()
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        regex::Regex::new(
+            r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$",
+        )
+        .expect("static regex")
+    })
+    .is_match(s)
 }
