@@ -120,7 +120,10 @@ fn inventory_parser_is_host_list(s: &str) -> bool {
 
 fn print_warnings(warnings: &[String]) {
     let mut seen: Vec<&String> = Vec::new();
-    if warnings.iter().any(|w| w.starts_with("[DEPRECATION WARNING]")) {
+    if warnings
+        .iter()
+        .any(|w| w.starts_with("[DEPRECATION WARNING]"))
+    {
         eprintln!("[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.");
     }
     for w in warnings {

@@ -13,12 +13,17 @@ fn corpus_dir() -> PathBuf {
         return PathBuf::from(d).join("inventory");
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [root.join("../shared/compat/inventory"), PathBuf::from("/work/shared/compat/inventory")];
+    let candidates = [
+        root.join("../shared/compat/inventory"),
+        PathBuf::from("/work/shared/compat/inventory"),
+    ];
     candidates
         .iter()
         .find(|p| p.is_dir())
         .cloned()
-        .unwrap_or_else(|| panic!("compat corpus not found (tried {candidates:?}); set SRPLAY_COMPAT_DIR"))
+        .unwrap_or_else(|| {
+            panic!("compat corpus not found (tried {candidates:?}); set SRPLAY_COMPAT_DIR")
+        })
 }
 
 fn inventory_file(dir: &Path) -> String {
@@ -41,7 +46,8 @@ fn srplay(dir: &Path, mode: &str) -> String {
 fn check_case(dir: &Path) -> Vec<String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let mut fails = Vec::new();
-    let want: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let got_text = srplay(dir, "--list");
     match serde_json::from_str::<Value>(&got_text) {
         Ok(got) if got == want => {}

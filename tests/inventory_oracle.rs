@@ -122,7 +122,11 @@ fn compare(dir: &Path, mode: &[&str], json: bool) -> Option<String> {
 fn inventory_matches_ansible_inventory() {
     oracle();
     let dirs = case_dirs();
-    assert!(dirs.len() >= 30, "expected at least 30 fixture cases, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 30,
+        "expected at least 30 fixture cases, found {}",
+        dirs.len()
+    );
     // The oracle is slow to start: spread cases over a few threads.
     let workers = 3;
     let failures: Vec<String> = std::thread::scope(|s| {
@@ -140,7 +144,10 @@ fn inventory_matches_ansible_inventory() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
     });
     assert!(
         failures.is_empty(),

@@ -74,7 +74,9 @@ fn is_ipv6(s: &str) -> bool {
         Some(n)
     };
     match s.split_once("::") {
-        Some((a, b)) if !b.contains("::") => matches!((groups(a), groups(b)), (Some(x), Some(y)) if x + y <= 7),
+        Some((a, b)) if !b.contains("::") => {
+            matches!((groups(a), groups(b)), (Some(x), Some(y)) if x + y <= 7)
+        }
         Some(_) => false,
         None => groups(s) == Some(8),
     }
@@ -112,9 +114,11 @@ fn is_label(label: &str) -> bool {
 mod tests {
     use super::parse_address;
 
+    type Case = (&'static str, Option<(&'static str, Option<u32>)>);
+
     #[test]
     fn table() {
-        let cases: &[(&str, Option<(&str, Option<u32>)>)] = &[
+        let cases: &[Case] = &[
             ("host", Some(("host", None))),
             ("host:22", Some(("host", Some(22)))),
             ("web[01:10]:2222", Some(("web[01:10]", Some(2222)))),

@@ -60,6 +60,20 @@ fn sorted_groups(inv: &InventoryData, host: &str) -> Vec<String> {
 }
 
 pub fn host_vars(inv: &InventoryData, host: &str) -> Option<Map<String, Value>> {
+    let layered = host_vars_with_origin(inv, host)?;
+    Some(layered.into_iter().map(|(k, (v, _))| (k, v)).collect())
+}
+
+/// Where a merged host variable came from: `Some("group:layer")` for group
+/// variables (one shared object per group in ansible, which its YAML output
+/// shows as anchors), `None` for the host's own variables.
+pub type Origin = Option<String>;
+
+/// Like `host_vars`, keeping each value's origin.
+pub fn host_vars_with_origin(
+    inv: &InventoryData,
+    host: &str,
+) -> Option<indexmap::IndexMap<String, (Value, Origin)>> {
     let implicit;
     let h = match inv.hosts.get(host) {
         Some(h) => h,
@@ -70,17 +84,24 @@ pub fn host_vars(inv: &InventoryData, host: &str) -> Option<Map<String, Value>> 
         None => return None,
     };
     let groups = sorted_groups(inv, host);
+    let mut out = indexmap::IndexMap::new();
+    let mut layer = |m: &Map<String, Value>, origin: Option<String>| {
+        for (k, v) in m {
+            let o = origin.as_ref().map(|o| format!("{o}:{k}"));
+            out.insert(k.clone(), (v.clone(), o));
+        }
+    };
     let all = &inv.groups["all"];
-    let mut out = all.vars.clone();
+    layer(&all.vars, Some("all:inv".into()));
     for g in &groups {
-        out.extend(inv.groups[g.as_str()].vars.clone());
+        layer(&inv.groups[g.as_str()].vars, Some(format!("{g}:inv")));
     }
-    out.extend(all.dir_vars.clone());
+    layer(&all.dir_vars, Some("all:dir".into()));
     for g in &groups {
-        out.extend(inv.groups[g.as_str()].dir_vars.clone());
+        layer(&inv.groups[g.as_str()].dir_vars, Some(format!("{g}:dir")));
     }
-    out.extend(h.vars.clone());
-    out.extend(h.dir_vars.clone());
+    layer(&h.vars, None);
+    layer(&h.dir_vars, None);
     Some(out)
 }
 

@@ -195,7 +195,8 @@ impl YamlParser<'_> {
                 YValue::Str(_) => crate::pyfmt::str_repr(&name),
                 _ => name.clone(),
             };
-            self.inv.warn(invalid_var_name_warning(&repr, self.path, k.line));
+            self.inv
+                .warn(invalid_var_name_warning(&repr, self.path, k.line));
         }
         name
     }

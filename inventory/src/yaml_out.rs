@@ -4,7 +4,7 @@
 //! `yaml.dump(default_flow_style=False)` writes it: sorted keys, two-space
 //! indentation, sequences not indented under their key.
 
-use crate::list_json::{host_output_vars, remove_empty_keys};
+use crate::list_json::host_output_vars;
 use crate::vars::{group_vars, remove_internal};
 use crate::Inventory;
 use serde_json::{Map, Value};
@@ -17,8 +17,17 @@ pub fn list_yaml(inv: &Inventory, available: &[String], export: bool) -> String 
         seen_hosts: HashSet::new(),
         seen_groups: HashSet::new(),
     };
-    let doc = format_group(inv, "all", &avail, export, &mut st);
-    dump(&Value::Object(doc))
+    let doc = Node::Map(format_group(inv, "all", &avail, export, &mut st));
+    let mut anchors = Anchors::default();
+    anchors.scan(&doc);
+    let mut out = String::new();
+    match &doc {
+        Node::Map(entries) if !entries.is_empty() => {
+            write_node_map(entries, 0, &mut anchors, &mut out)
+        }
+        _ => out.push_str("{}\n"),
+    }
+    out
 }
 
 /// The YAML document for `--host H --yaml`.
@@ -31,49 +40,148 @@ struct State {
     seen_groups: HashSet<String>,
 }
 
+/// The document tree. Group variables are one shared object per group in
+/// ansible, so PyYAML writes their second and later occurrences as aliases.
+enum Node {
+    Leaf(Value),
+    Shared(String, Value),
+    Map(Vec<(String, Node)>),
+}
+
+fn is_empty(n: &Node) -> bool {
+    matches!(n, Node::Map(e) if e.is_empty())
+}
+
 fn format_group(
     inv: &Inventory,
     name: &str,
     avail: &HashSet<&str>,
     export: bool,
     st: &mut State,
-) -> Map<String, Value> {
+) -> Vec<(String, Node)> {
     let g = inv.group(name).expect("known group");
-    let mut entry = Map::new();
-    let mut children = Map::new();
+    let mut children = Vec::new();
     for c in &g.children {
         if st.seen_groups.contains(c) {
-            children.insert(c.clone(), Value::Object(Map::new()));
+            children.push((c.clone(), Node::Map(vec![])));
         } else {
             children.extend(format_group(inv, c, avail, export, st));
             st.seen_groups.insert(c.clone());
         }
     }
-    entry.insert("children".into(), Value::Object(children));
-    let mut hosts = Map::new();
+    let mut hosts = Vec::new();
     if name != "all" {
         for h in g.hosts.iter().filter(|h| avail.contains(h.as_str())) {
             let vars = if st.seen_hosts.insert(h.clone()) {
-                host_output_vars(inv, h, export)
+                host_node(inv, h, export)
             } else {
-                Map::new()
+                vec![]
             };
-            hosts.insert(h.clone(), Value::Object(vars));
+            hosts.push((h.clone(), Node::Map(vars)));
         }
     }
-    entry.insert("hosts".into(), Value::Object(hosts));
+    let mut entry = vec![
+        ("children".to_string(), Node::Map(children)),
+        ("hosts".to_string(), Node::Map(hosts)),
+    ];
     if export {
         let gv = remove_internal(group_vars(inv.data(), name).unwrap_or_default());
-        if !gv.is_empty() {
-            entry.insert("vars".into(), Value::Object(gv));
+        let leaves = gv.into_iter().map(|(k, v)| (k, Node::Leaf(v))).collect();
+        entry.push(("vars".to_string(), Node::Map(leaves)));
+    }
+    entry.retain(|(_, n)| !is_empty(n));
+    if entry.is_empty() {
+        return vec![];
+    }
+    vec![(name.to_string(), Node::Map(entry))]
+}
+
+fn host_node(inv: &Inventory, host: &str, export: bool) -> Vec<(String, Node)> {
+    if export {
+        return host_output_vars(inv, host, true)
+            .into_iter()
+            .map(|(k, v)| (k, Node::Leaf(v)))
+            .collect();
+    }
+    let shown = host_output_vars(inv, host, false);
+    let origins = crate::vars::host_vars_with_origin(inv.data(), host).unwrap_or_default();
+    shown
+        .into_iter()
+        .map(|(k, v)| {
+            let origin = origins.get(&k).and_then(|(_, o)| o.clone());
+            let node = match origin {
+                Some(id) if matches!(v, Value::Array(_) | Value::Object(_)) => Node::Shared(id, v),
+                _ => Node::Leaf(v),
+            };
+            (k, node)
+        })
+        .collect()
+}
+
+/// PyYAML anchor numbering: `idNNN` in the order nodes are met a second
+/// time while walking the document in output order.
+#[derive(Default)]
+struct Anchors {
+    seen: HashSet<String>,
+    ids: std::collections::HashMap<String, usize>,
+    written: HashSet<String>,
+}
+
+impl Anchors {
+    fn scan(&mut self, n: &Node) {
+        match n {
+            Node::Leaf(_) => {}
+            Node::Shared(id, _) => {
+                if !self.seen.insert(id.clone()) && !self.ids.contains_key(id) {
+                    let next = self.ids.len() + 1;
+                    self.ids.insert(id.clone(), next);
+                }
+            }
+            Node::Map(entries) => {
+                for (_, child) in sorted(entries) {
+                    self.scan(child);
+                }
+            }
         }
     }
-    remove_empty_keys(&mut entry);
-    let mut out = Map::new();
-    if !entry.is_empty() {
-        out.insert(name.to_string(), Value::Object(entry));
+}
+
+fn sorted(entries: &[(String, Node)]) -> Vec<&(String, Node)> {
+    let mut v: Vec<&(String, Node)> = entries.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn write_node_map(
+    entries: &[(String, Node)],
+    indent: usize,
+    anchors: &mut Anchors,
+    out: &mut String,
+) {
+    for (k, n) in sorted(entries) {
+        pad(indent, out);
+        out.push_str(&scalar(&Value::String(k.clone())));
+        out.push(':');
+        match n {
+            Node::Leaf(v) => write_child(v, indent, out),
+            Node::Map(e) if e.is_empty() => out.push_str(" {}\n"),
+            Node::Map(e) => {
+                out.push('\n');
+                write_node_map(e, indent + 2, anchors, out);
+            }
+            Node::Shared(id, v) => match anchors.ids.get(id).copied() {
+                None => write_child(v, indent, out),
+                Some(num) if anchors.written.contains(id) => {
+                    out.push_str(&format!(" *id{num:03}\n"))
+                }
+                Some(num) => {
+                    anchors.written.insert(id.clone());
+                    out.push_str(&format!(" &id{num:03}"));
+                    write_child(v, indent, out);
+                }
+            },
+        }
     }
-    out
 }
 
 /// PyYAML-style block YAML for a JSON value.
