@@ -152,6 +152,9 @@ fn render(
         if hosts.len() != 1 {
             return Err("You must pass a single valid host to --host parameter".into());
         }
+        if !args.export {
+            warnings.extend(inv.reserved_name_warnings(&hosts[0]));
+        }
         return Ok(if args.yaml {
             host_yaml(inv, &hosts[0], args.export)
         } else {
@@ -165,6 +168,11 @@ fn render(
     let available = inv
         .select_limited("all", args.limit.as_deref(), warnings)
         .map_err(|e| e.to_string())?;
+    if !args.export {
+        for h in &available {
+            warnings.extend(inv.reserved_name_warnings(h));
+        }
+    }
     Ok(if args.yaml {
         list_yaml(inv, &available, args.export)
     } else {

@@ -163,6 +163,14 @@ impl Inventory {
         vars::host_vars(&self.data, host)
     }
 
+    /// Warnings ansible prints when a host's merged variables use reserved
+    /// names (play keywords such as `port`, `name`, `q`).
+    pub fn reserved_name_warnings(&self, host: &str) -> Vec<String> {
+        self.host_vars(host)
+            .map(|v| vars::reserved_name_warnings(&v))
+            .unwrap_or_default()
+    }
+
     /// Group variables as `ansible-inventory --export` shows them: the
     /// group's inventory vars, then its `group_vars/` files.
     pub fn group_vars(&self, group: &str) -> Option<Map<String, Value>> {

@@ -156,12 +156,18 @@ fn try_yaml(
     path: &Path,
     text: &str,
 ) -> std::result::Result<(), YamlAttempt> {
-    let doc = yaml_load::load(text, path).map_err(YamlAttempt::NotYaml)?;
+    let (doc, yaml_warnings) =
+        yaml_load::load_with_warnings(text, path).map_err(YamlAttempt::NotYaml)?;
     let is_map = matches!(
         doc.as_ref().map(|d| &d.value),
         Some(yaml_load::YValue::Map(_))
     );
     let mut staged = inv.clone();
+    if is_map {
+        for w in yaml_warnings {
+            staged.warn(w);
+        }
+    }
     staged.current_source = Some(path.to_path_buf());
     match yaml::parse(&mut staged, path, doc) {
         Ok(()) => {

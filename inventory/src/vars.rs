@@ -31,6 +31,99 @@ pub const INTERNAL_VARS: [&str; 20] = [
     "playbook_dir",
 ];
 
+/// Names ansible warns about when used as variables (play keywords and
+/// template globals; `ansible.vars.reserved.get_reserved_names()` in 2.19).
+pub const RESERVED_NAMES: [&str; 75] = [
+    "action",
+    "always",
+    "any_errors_fatal",
+    "args",
+    "async",
+    "async_val",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "block",
+    "changed_when",
+    "check_mode",
+    "collections",
+    "connection",
+    "cycler",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "delegate_to",
+    "dict",
+    "diff",
+    "environment",
+    "fact_path",
+    "failed_when",
+    "force_handlers",
+    "gather_facts",
+    "gather_timeout",
+    "handlers",
+    "hosts",
+    "ignore_errors",
+    "ignore_unreachable",
+    "joiner",
+    "lipsum",
+    "local_action",
+    "lookup",
+    "loop",
+    "loop_control",
+    "loop_with",
+    "max_fail_percentage",
+    "module_defaults",
+    "name",
+    "namespace",
+    "no_log",
+    "notify",
+    "now",
+    "omit",
+    "order",
+    "poll",
+    "port",
+    "post_tasks",
+    "pre_tasks",
+    "q",
+    "query",
+    "range",
+    "register",
+    "remote_user",
+    "rescue",
+    "retries",
+    "roles",
+    "run_once",
+    "serial",
+    "strategy",
+    "tags",
+    "tasks",
+    "throttle",
+    "timeout",
+    "undef",
+    "until",
+    "vars",
+    "vars_files",
+    "vars_prompt",
+    "when",
+    "with_",
+];
+
+/// ansible's warnings for reserved variable names among merged host vars.
+pub fn reserved_name_warnings(vars: &Map<String, Value>) -> Vec<String> {
+    vars.keys()
+        .filter(|k| *k != "vars" && RESERVED_NAMES.contains(&k.as_str()))
+        .map(|k| {
+            format!(
+                "Found variable using reserved name {}.",
+                crate::pyfmt::str_repr(k)
+            )
+        })
+        .collect()
+}
+
 /// Reads `group_vars/` and `host_vars/` for every group and host, from each
 /// source directory in order (later sources override earlier ones).
 pub fn load_dir_vars(inv: &mut InventoryData, bases: &[PathBuf]) -> Result<()> {

@@ -89,7 +89,7 @@ impl YamlParser<'_> {
         // A bare string is accepted as a one-entry mapping ("hosts: web1").
         let entries: Vec<(YNode, YNode)> = match &section.value {
             YValue::Str(_) if known => {
-                vec![(section.clone(), YNode { value: YValue::Null, line: section.line })]
+                vec![(section.clone(), YNode { value: YValue::Null, line: section.line, col: section.col })]
             }
             YValue::Map(e) => e.clone(),
             YValue::Null => return Ok(()),

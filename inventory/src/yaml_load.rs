@@ -27,6 +27,8 @@ pub struct YNode {
     pub value: YValue,
     /// 1-based line of the node's start.
     pub line: usize,
+    /// 1-based column of the node's start.
+    pub col: usize,
 }
 
 impl YNode {
@@ -75,6 +77,11 @@ fn json_key(k: &YNode) -> String {
 
 /// Parses the first document of `text`; `Ok(None)` for an empty document.
 pub fn load(text: &str, file: &Path) -> Result<Option<YNode>> {
+    Ok(load_with_warnings(text, file)?.0)
+}
+
+/// Like `load`, also returning ansible's warnings (duplicate keys).
+pub fn load_with_warnings(text: &str, file: &Path) -> Result<(Option<YNode>, Vec<String>)> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut b, false).map_err(|e| {
@@ -87,7 +94,20 @@ pub fn load(text: &str, file: &Path) -> Result<Option<YNode>> {
     if let Some(msg) = b.error {
         return Err(InventoryError::parse(file, b.error_line, msg));
     }
-    Ok(b.root)
+    // PyYAML builds outer mappings before inner ones, so it reports
+    // duplicates from the outside in.
+    b.duplicates.sort_by_key(|d| d.0);
+    let warnings = b
+        .duplicates
+        .iter()
+        .map(|(_, key, line, col)| {
+            format!(
+                "Found duplicate mapping key {key}.\nOrigin: {}:{line}:{col}\n\nUsing last defined value only.\n",
+                file.display()
+            )
+        })
+        .collect();
+    Ok((b.root, warnings))
 }
 
 enum Frame {
@@ -102,16 +122,22 @@ struct Builder {
     anchors: HashMap<usize, YNode>,
     error: Option<String>,
     error_line: usize,
+    /// Repeated keys: (nesting depth, Python repr of the key, line, column).
+    duplicates: Vec<(usize, String, usize, usize)>,
+    /// Column of the last scalar/collection start (for duplicate-key origins).
+    last_col: usize,
 }
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let line = mark.line();
+        self.last_col = mark.col() + 1;
         match ev {
             Event::Scalar(s, style, anchor, tag) => {
                 let node = YNode {
                     value: resolve_scalar(s, style, tag.as_ref()),
                     line,
+                    col: self.last_col,
                 };
                 self.push(node, anchor);
             }
@@ -119,6 +145,7 @@ impl MarkedEventReceiver for Builder {
                 YNode {
                     value: YValue::Seq(vec![]),
                     line,
+                    col: self.last_col,
                 },
                 anchor,
             )),
@@ -126,6 +153,7 @@ impl MarkedEventReceiver for Builder {
                 YNode {
                     value: YValue::Map(vec![]),
                     line,
+                    col: self.last_col,
                 },
                 None,
                 anchor,
@@ -156,6 +184,7 @@ impl Builder {
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
         }
+        let depth = self.stack.len();
         match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
@@ -171,12 +200,23 @@ impl Builder {
                 None => *pending = Some(node),
                 Some(key) => {
                     if let YValue::Map(entries) = &mut map.value {
+                        if entries.iter().any(|(k, _)| k.value == key.value) {
+                            let repr = match &key.value {
+                                YValue::Str(s) => crate::pyfmt::str_repr(s),
+                                _ => key.key_string(),
+                            };
+                            self.duplicates.push((depth, repr, key.line, key_col(&key)));
+                        }
                         insert_entry(entries, key, node);
                     }
                 }
             },
         }
     }
+}
+
+fn key_col(k: &YNode) -> usize {
+    k.col
 }
 
 /// Inserts a mapping entry; `<<` merge keys copy missing keys, a duplicate
