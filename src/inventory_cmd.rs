@@ -84,7 +84,7 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
         if s != DEFAULT_INVENTORY || std::path::Path::new(s).exists() {
             warnings.push(format!(
                 "Unable to parse {} as an inventory source",
-                display_source(s)
+                Inventory::display_source(s)
             ));
         }
     }
@@ -102,20 +102,6 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
     };
     emit(args, &text)?;
     Ok(if outcome.failures.is_empty() { 0 } else { 1 })
-}
-
-fn display_source(s: &str) -> String {
-    let p = std::path::Path::new(s);
-    if p.is_absolute() || inventory_parser_is_host_list(s) {
-        return s.to_string();
-    }
-    std::env::current_dir()
-        .map(|d| d.join(p).display().to_string())
-        .unwrap_or_else(|_| s.to_string())
-}
-
-fn inventory_parser_is_host_list(s: &str) -> bool {
-    s.contains(',') && !std::path::Path::new(s).exists()
 }
 
 fn print_warnings(warnings: &[String]) {

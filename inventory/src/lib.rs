@@ -177,6 +177,17 @@ impl Inventory {
         vars::group_vars(&self.data, group)
     }
 
+    /// How `ansible-inventory` names a source in messages: host lists as
+    /// given, paths absolute and normalised.
+    pub fn display_source(source: &str) -> String {
+        if sources::is_host_list(source) {
+            return source.to_string();
+        }
+        sources::absolute(std::path::Path::new(source))
+            .display()
+            .to_string()
+    }
+
     /// Hosts matching a host pattern, in inventory order.
     pub fn select(&self, pattern: &str) -> Result<Vec<HostName>> {
         self.select_limited(pattern, None, &mut Vec::new())

@@ -203,12 +203,26 @@ pub fn vars_base(source: &str) -> Option<PathBuf> {
     Some(std::fs::canonicalize(&base).unwrap_or(base))
 }
 
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
+/// Absolute, lexically normalised path (ansible's `unfrackpath` without
+/// following symlinks): `./a/../b` becomes `<cwd>/b`.
+pub fn absolute(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if p.is_absolute() {
         p.to_path_buf()
     } else {
         std::env::current_dir()
             .map(|d| d.join(p))
             .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
     }
+    out
 }

@@ -248,3 +248,150 @@ pub fn remove_internal(mut m: Map<String, Value>) -> Map<String, Value> {
     m.retain(|k, _| !INTERNAL_VARS.contains(&k.as_str()));
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Inventory;
+    use serde_json::{json, Value};
+    use std::path::PathBuf;
+
+    /// One precedence scenario: inventory files (path, content), the host
+    /// and variable looked at, and the value ansible-core 2.19 gives.
+    struct Case {
+        name: &'static str,
+        files: &'static [(&'static str, &'static str)],
+        host: &'static str,
+        var: &'static str,
+        want: Value,
+    }
+
+    fn cases() -> Vec<Case> {
+        vec![
+            Case {
+                name: "child group beats parent group",
+                files: &[("hosts.ini", "[c]\nh\n[p:children]\nc\n[p:vars]\nv=p\n[c:vars]\nv=c\n")],
+                host: "h",
+                var: "v",
+                want: json!("c"),
+            },
+            Case {
+                name: "any group beats all",
+                files: &[("hosts.ini", "[g]\nh\n[all:vars]\nv=all\n[g:vars]\nv=g\n")],
+                host: "h",
+                var: "v",
+                want: json!("g"),
+            },
+            Case {
+                name: "host beats groups",
+                files: &[("hosts.ini", "[g]\nh v=host\n[g:vars]\nv=g\n")],
+                host: "h",
+                var: "v",
+                want: json!("host"),
+            },
+            Case {
+                name: "siblings at the same depth: by name",
+                files: &[("hosts.ini", "[b]\nh\n[a]\nh\n[a:vars]\nv=a\n[b:vars]\nv=b\n")],
+                host: "h",
+                var: "v",
+                want: json!("b"),
+            },
+            Case {
+                name: "higher ansible_group_priority wins",
+                files: &[("hosts.ini", "[a]\nh\n[b]\nh\n[a:vars]\nv=a\nansible_group_priority=5\n[b:vars]\nv=b\n")],
+                host: "h",
+                var: "v",
+                want: json!("a"),
+            },
+            Case {
+                name: "depth beats priority",
+                files: &[(
+                    "hosts.ini",
+                    "[c]\nh\n[p:children]\nc\n[p:vars]\nv=p\nansible_group_priority=99\n[c:vars]\nv=c\n",
+                )],
+                host: "h",
+                var: "v",
+                want: json!("c"),
+            },
+            Case {
+                name: "group_vars/all beats inventory group vars",
+                files: &[("hosts.ini", "[g]\nh\n[g:vars]\nv=inventory\n"), ("group_vars/all.yml", "v: all_file\n")],
+                host: "h",
+                var: "v",
+                want: json!("all_file"),
+            },
+            Case {
+                name: "group_vars/<g> beats group_vars/all",
+                files: &[("hosts.ini", "[g]\nh\n"), ("group_vars/all.yml", "v: all\n"), ("group_vars/g.yml", "v: g\n")],
+                host: "h",
+                var: "v",
+                want: json!("g"),
+            },
+            Case {
+                name: "inventory host vars beat group_vars files",
+                files: &[("hosts.ini", "[g]\nh v=host\n"), ("group_vars/g.yml", "v: g\n")],
+                host: "h",
+                var: "v",
+                want: json!("host"),
+            },
+            Case {
+                name: "host_vars file beats inventory host vars",
+                files: &[("hosts.ini", "[g]\nh v=inline\n"), ("host_vars/h.yml", "v: file\n")],
+                host: "h",
+                var: "v",
+                want: json!("file"),
+            },
+            Case {
+                name: "later line for the same host wins",
+                files: &[("hosts.ini", "[a]\nh v=1\n[b]\nh v=2\n")],
+                host: "h",
+                var: "v",
+                want: json!(2),
+            },
+            Case {
+                name: "dictionaries are replaced, not merged",
+                files: &[("hosts.yml", "all:\n  vars:\n    d: {a: 1, b: 2}\n  hosts:\n    h:\n      d: {a: 9}\n")],
+                host: "h",
+                var: "d",
+                want: json!({"a": 9}),
+            },
+            Case {
+                name: "group_vars directory files merge in sorted order",
+                files: &[
+                    ("hosts.ini", "[g]\nh\n"),
+                    ("group_vars/g/b.yml", "v: b\n"),
+                    ("group_vars/g/a.yml", "v: a\nw: a\n"),
+                ],
+                host: "h",
+                var: "v",
+                want: json!("b"),
+            },
+        ]
+    }
+
+    fn write_case(case: &Case, idx: usize) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("srplay-prec-{}-{idx}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in case.files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn precedence_table() {
+        let mut failures = Vec::new();
+        for (i, case) in cases().iter().enumerate() {
+            let dir = write_case(case, i);
+            let source = dir.join(case.files[0].0);
+            let inv = Inventory::load(&[source.to_string_lossy()]).unwrap();
+            let got = inv.host_vars(case.host).unwrap().get(case.var).cloned();
+            if got.as_ref() != Some(&case.want) {
+                failures.push(format!("{}: got {got:?}, want {}", case.name, case.want));
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
