@@ -59,8 +59,12 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
         .iter()
         .filter(|m| **m)
         .count();
-    if modes != 1 {
+    if modes == 0 {
         eprintln!("[ERROR]: No action selected, at least one of --host, --graph or --list needs to be specified.");
+        return Ok(1);
+    }
+    if modes > 1 {
+        eprintln!("[ERROR]: Conflicting options used, only one of --host, --graph or --list can be used at the same time.");
         return Ok(1);
     }
     let sources: Vec<String> = if args.inventory.is_empty() {
