@@ -34,7 +34,9 @@ fn hosts_and_select_follow_inventory_order() {
         assert_eq!(inv.select(pattern).unwrap(), *want, "{pattern}");
     }
     let mut warnings = Vec::new();
-    let limited = inv.select_limited("all", Some("staging"), &mut warnings).unwrap();
+    let limited = inv
+        .select_limited("all", Some("staging"), &mut warnings)
+        .unwrap();
     assert_eq!(limited, ["db2", "web3"]);
 }
 
@@ -66,7 +68,10 @@ fn host_vars_are_merged_with_precedence() {
 fn implicit_localhost_and_host_lists() {
     let inv = Inventory::load(&["h1,h2:2222,"]).unwrap();
     assert_eq!(inv.hosts(), ["h1", "h2"]);
-    assert_eq!(inv.host_vars("h2").unwrap().get("ansible_port"), Some(&json!(2222)));
+    assert_eq!(
+        inv.host_vars("h2").unwrap().get("ansible_port"),
+        Some(&json!(2222))
+    );
     assert_eq!(inv.select("localhost").unwrap(), ["localhost"]);
     let local = inv.host_vars("localhost").unwrap();
     assert_eq!(local.get("ansible_connection"), Some(&json!("local")));
@@ -75,14 +80,19 @@ fn implicit_localhost_and_host_lists() {
 
 #[test]
 fn several_sources_merge() {
-    let inv = Inventory::load(&[case("multi_source", "a.ini"), case("multi_source", "b.yml")]).unwrap();
-    assert_eq!(inv.host_vars("w1").unwrap().get("x"), Some(&json!("from_b")));
+    let inv =
+        Inventory::load(&[case("multi_source", "a.ini"), case("multi_source", "b.yml")]).unwrap();
+    assert_eq!(
+        inv.host_vars("w1").unwrap().get("x"),
+        Some(&json!("from_b"))
+    );
     assert_eq!(inv.group("web").unwrap().hosts, ["w1", "w2"]);
 }
 
 #[test]
 fn strict_load_reports_file_and_line() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/inventory/bad/range_reversed");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inventory/bad/range_reversed");
     let err = Inventory::load(&[dir.join("hosts").to_string_lossy()]).unwrap_err();
     match &err {
         InventoryError::Parse { file, line, msg } => {

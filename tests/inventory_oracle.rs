@@ -164,11 +164,32 @@ fn inventory_matches_ansible_inventory() {
 fn host_patterns_match_ansible() {
     let ansible_bin = oracle().with_file_name("ansible");
     let dir = repo_root().join("tests/fixtures/inventory/cases/limit_group");
-    let inv = inventory_parser::Inventory::load(&[dir.join("hosts.ini").to_string_lossy()]).expect("load");
+    let inv = inventory_parser::Inventory::load(&[dir.join("hosts.ini").to_string_lossy()])
+        .expect("load");
     let patterns = [
-        "all", "*", "web", "prod", "web:db", "web,db1", "prod:&staging", "all:!prod", "!staging",
-        "web[0]", "web[-1]", "web[1:2]", "web[1:]", "prod[0:0]", "~db\\d", "w*", "db?", "*1",
-        "staging:web", "ungrouped", "localhost", "prod:!web[0]", "&staging",
+        "all",
+        "*",
+        "web",
+        "prod",
+        "web:db",
+        "web,db1",
+        "prod:&staging",
+        "all:!prod",
+        "!staging",
+        "web[0]",
+        "web[-1]",
+        "web[1:2]",
+        "web[1:]",
+        "prod[0:0]",
+        "~db\\d",
+        "w*",
+        "db?",
+        "*1",
+        "staging:web",
+        "ungrouped",
+        "localhost",
+        "prod:!web[0]",
+        "&staging",
     ];
     let failures: Vec<String> = patterns
         .iter()
@@ -180,7 +201,12 @@ fn host_patterns_match_ansible() {
                 .expect("spawn ansible");
             let text = String::from_utf8_lossy(&out.stdout);
             // "  hosts (N):" then one host per line, indented.
-            let want: Vec<String> = text.lines().skip(1).map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+            let want: Vec<String> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
             let got = inv.select(p).expect("pattern");
             (got != want).then(|| format!("pattern {p:?}: ansible {want:?}, srplay {got:?}"))
         })

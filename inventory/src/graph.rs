@@ -2,7 +2,8 @@
 //! before hosts, each level indented with `  |`.
 
 use crate::error::{InventoryError, Result};
-use crate::list_json::host_output_vars;
+use crate::list_json::plain_host_output_vars;
+use crate::literal::unwrap_unsafe_map;
 use crate::pyfmt::py_str;
 use crate::vars::{group_vars, remove_internal};
 use crate::Inventory;
@@ -37,12 +38,14 @@ fn graph_group(inv: &Inventory, name: &str, depth: usize, show_vars: bool, out: 
         for h in &g.hosts {
             out.push(graph_name(h, depth + 1));
             if show_vars {
-                show(&host_output_vars(inv, h, false), depth + 2, out);
+                show(&plain_host_output_vars(inv, h, false), depth + 2, out);
             }
         }
     }
     if show_vars {
-        let vars = remove_internal(group_vars(inv.data(), name).unwrap_or_default());
+        let vars = unwrap_unsafe_map(remove_internal(
+            group_vars(inv.data(), name).unwrap_or_default(),
+        ));
         show(&vars, depth + 1, out);
     }
 }

@@ -160,7 +160,7 @@ impl Inventory {
     /// `group_names`, `groups`...) are not included. `None` for an unknown
     /// host; `localhost`/`127.0.0.1`/`::1` exist implicitly.
     pub fn host_vars(&self, host: &str) -> Option<Map<String, Value>> {
-        vars::host_vars(&self.data, host)
+        vars::host_vars(&self.data, host).map(literal::unwrap_unsafe_map)
     }
 
     /// Warnings ansible prints when a host's merged variables use reserved
@@ -174,7 +174,7 @@ impl Inventory {
     /// Group variables as `ansible-inventory --export` shows them: the
     /// group's inventory vars, then its `group_vars/` files.
     pub fn group_vars(&self, group: &str) -> Option<Map<String, Value>> {
-        vars::group_vars(&self.data, group)
+        vars::group_vars(&self.data, group).map(literal::unwrap_unsafe_map)
     }
 
     /// How `ansible-inventory` names a source in messages: host lists as

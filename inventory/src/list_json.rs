@@ -1,6 +1,7 @@
 //! `ansible-inventory --list` / `--host` JSON, and Python's
 //! `json.dumps(sort_keys=True, indent=4, ensure_ascii=False)` text form.
 
+use crate::literal::unwrap_unsafe_map;
 use crate::vars::{group_vars, own_host_vars, remove_internal};
 use crate::Inventory;
 use serde_json::{Map, Value};
@@ -77,19 +78,29 @@ pub(crate) fn remove_empty_keys(entry: &mut Map<String, Value>) {
     }
 }
 
-/// Variables printed for a host: merged (default) or own (`--export`).
+/// Variables printed for a host: merged (default) or own (`--export`),
+/// unsafe strings still marked (only JSON `--list` shows the marker).
 pub(crate) fn host_output_vars(inv: &Inventory, host: &str, export: bool) -> Map<String, Value> {
     let vars = if export && inv.host(host).is_some() {
         own_host_vars(inv.data(), host)
     } else {
-        inv.host_vars(host).unwrap_or_default()
+        crate::vars::host_vars(inv.data(), host).unwrap_or_default()
     };
     remove_internal(vars)
 }
 
+/// `host_output_vars` with unsafe strings as plain text (`--host`, YAML, graph).
+pub(crate) fn plain_host_output_vars(
+    inv: &Inventory,
+    host: &str,
+    export: bool,
+) -> Map<String, Value> {
+    unwrap_unsafe_map(host_output_vars(inv, host, export))
+}
+
 /// The `--host HOST` document.
 pub fn host_json(inv: &Inventory, host: &str, export: bool) -> Value {
-    Value::Object(host_output_vars(inv, host, export))
+    Value::Object(plain_host_output_vars(inv, host, export))
 }
 
 /// Serialises like Python's `json.dumps(v, sort_keys=True, indent=4,

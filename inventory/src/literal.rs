@@ -9,6 +9,30 @@
 
 use serde_json::{Map, Number, Value};
 
+/// Key of the marker object standing for an "unsafe" string (what a bytes
+/// literal becomes): ansible-inventory's JSON `--list` shows it as
+/// `{"__ansible_unsafe": "text"}`, everything else as the plain text.
+pub const UNSAFE_KEY: &str = "__ansible_unsafe";
+
+/// Replaces unsafe-string markers by their text, recursively.
+pub fn unwrap_unsafe(v: Value) -> Value {
+    match v {
+        Value::Object(m) if m.len() == 1 && m.get(UNSAFE_KEY).is_some_and(Value::is_string) => {
+            m.into_iter().next().map(|(_, s)| s).unwrap_or(Value::Null)
+        }
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, unwrap_unsafe(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(unwrap_unsafe).collect()),
+        other => other,
+    }
+}
+
+/// `unwrap_unsafe` over every value of a map.
+pub fn unwrap_unsafe_map(m: Map<String, Value>) -> Map<String, Value> {
+    m.into_iter().map(|(k, v)| (k, unwrap_unsafe(v))).collect()
+}
+
 /// Returns the typed value of `src`, or `None` when Python would keep it a string.
 pub fn literal_eval(src: &str) -> Option<Value> {
     // literal_eval strips leading blanks (not newlines) before parsing.
@@ -23,7 +47,8 @@ pub fn literal_eval(src: &str) -> Option<Value> {
 enum Tok {
     Int(i128),
     Float(f64),
-    Imag,
+    /// An imaginary literal such as `2j` (its imaginary part).
+    Imag(f64),
     Str(String),
     Bytes(Vec<u8>),
     Name(String),
@@ -142,7 +167,9 @@ fn number(src: &str, i: usize) -> Option<(Tok, usize)> {
         end = k;
     }
     if end < b.len() && (b[end] == b'j' || b[end] == b'J') {
-        return (!followed_by_word(b, end + 1)).then_some((Tok::Imag, end + 1));
+        let text: String = src[i..end].chars().filter(|c| *c != '_').collect();
+        let im: f64 = text.parse().ok()?;
+        return (!followed_by_word(b, end + 1)).then_some((Tok::Imag(im), end + 1));
     }
     if followed_by_word(b, end) || (end < b.len() && b[end] == b'.') {
         return None;
@@ -306,16 +333,23 @@ impl Parser<'_> {
     fn expr(&mut self) -> Option<Value> {
         let start = self.pos;
         let v = self.atom()?;
+        let _ = start;
         // `1+2j` / `-1-2j`: a real number plus or minus an imaginary one.
         if (self.is_punct('+') || self.is_punct('-')) && matches!(v, Value::Number(_)) {
-            let sign_pos = self.pos;
+            let minus = self.is_punct('-');
             self.pos += 1;
-            if self.peek() == Some(&Tok::Imag) {
-                self.pos += 1;
-                return Some(self.source_text(start));
-            }
-            self.pos = sign_pos;
-            return None;
+            let Some(Tok::Imag(im)) = self.peek().cloned() else {
+                return None;
+            };
+            self.pos += 1;
+            let re = v.as_f64()?;
+            // IEEE arithmetic as Python does it: (re ± 0.0, 0.0 ± im).
+            let (re, im) = if minus {
+                (re - 0.0, 0.0 - im)
+            } else {
+                (re + 0.0, 0.0 + im)
+            };
+            return Some(Value::String(complex_repr(re, im)));
         }
         Some(v)
     }
@@ -332,7 +366,8 @@ impl Parser<'_> {
         match tok {
             Tok::Int(n) => int_value(n),
             Tok::Float(f) => Number::from_f64(f).map(Value::Number),
-            Tok::Imag | Tok::Ellipsis => Some(self.source_text(start)),
+            Tok::Imag(im) => Some(Value::String(complex_repr(0.0, im))),
+            Tok::Ellipsis => Some(self.source_text(start)),
             Tok::Str(s) => self.concat_str(s),
             Tok::Bytes(b) => self.concat_bytes(b),
             Tok::Name(n) => self.name(&n),
@@ -354,9 +389,16 @@ impl Parser<'_> {
                 self.pos += 1;
                 Number::from_f64(if neg { -f } else { f }).map(Value::Number)
             }
-            Tok::Imag => {
+            Tok::Imag(im) => {
                 self.pos += 1;
-                Some(self.source_text(start))
+                let (re, im) = if neg { (-0.0, -im) } else { (0.0, im) };
+                Some(Value::String(complex_repr(re, im)))
+            }
+            // `-(5)`: parentheses only group, the operand is still a number.
+            Tok::Punct('(') => {
+                let _ = start;
+                let v = self.atom()?;
+                negate_number(v, neg)
             }
             _ => None,
         }
@@ -383,7 +425,7 @@ impl Parser<'_> {
         }
         let mut m = Map::new();
         m.insert(
-            "__ansible_unsafe".into(),
+            UNSAFE_KEY.into(),
             Value::String(String::from_utf8_lossy(&b).into_owned()),
         );
         Some(Value::Object(m))
@@ -467,6 +509,38 @@ impl Parser<'_> {
     }
 }
 
+fn negate_number(v: Value, neg: bool) -> Option<Value> {
+    let Value::Number(n) = &v else { return None };
+    if !neg {
+        return Some(v);
+    }
+    if let Some(i) = n.as_i64() {
+        return int_value(-(i as i128));
+    }
+    if let Some(u) = n.as_u64() {
+        return int_value(-(u as i128));
+    }
+    Number::from_f64(-n.as_f64()?).map(Value::Number)
+}
+
+/// Python's `repr(complex)`: `2j`, `(1-2j)`, `(-0-1j)`; floats without a
+/// trailing `.0`.
+fn complex_repr(re: f64, im: f64) -> String {
+    let short = |x: f64| {
+        let r = crate::pyfmt::float_repr(x);
+        r.strip_suffix(".0").map(str::to_string).unwrap_or(r)
+    };
+    if re == 0.0 && re.is_sign_positive() {
+        return format!("{}j", short(im));
+    }
+    let sign = if im.is_sign_negative() && !im.is_nan() {
+        '-'
+    } else {
+        '+'
+    };
+    format!("({}{sign}{}j)", short(re), short(im.abs()))
+}
+
 fn int_value(n: i128) -> Option<Value> {
     if let Ok(v) = i64::try_from(n) {
         return Some(Value::from(v));
@@ -539,7 +613,12 @@ mod tests {
             ("{\"a\": \"b\"}", Some(json!({"a": "b"}))),
             ("{1: 2}", Some(json!({"1": 2}))),
             ("1j", Some(json!("1j"))),
-            ("1+2j", Some(json!("1+2j"))),
+            ("1+2j", Some(json!("(1+2j)"))),
+            ("1-2j", Some(json!("(1-2j)"))),
+            ("-1j", Some(json!("(-0-1j)"))),
+            ("1e20j", Some(json!("1e+20j"))),
+            ("-(5)", Some(json!(-5))),
+            ("--5", None),
             ("...", Some(json!("..."))),
             ("host-01.internal", None),
             ("1.2.3", None),

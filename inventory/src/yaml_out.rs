@@ -4,7 +4,8 @@
 //! `yaml.dump(default_flow_style=False)` writes it: sorted keys, two-space
 //! indentation, sequences not indented under their key.
 
-use crate::list_json::host_output_vars;
+use crate::list_json::plain_host_output_vars;
+use crate::literal::unwrap_unsafe_map;
 use crate::vars::{group_vars, remove_internal};
 use crate::Inventory;
 use serde_json::{Map, Value};
@@ -32,7 +33,7 @@ pub fn list_yaml(inv: &Inventory, available: &[String], export: bool) -> String 
 
 /// The YAML document for `--host H --yaml`.
 pub fn host_yaml(inv: &Inventory, host: &str, export: bool) -> String {
-    dump(&Value::Object(host_output_vars(inv, host, export)))
+    dump(&Value::Object(plain_host_output_vars(inv, host, export)))
 }
 
 struct State {
@@ -85,7 +86,9 @@ fn format_group(
         ("hosts".to_string(), Node::Map(hosts)),
     ];
     if export {
-        let gv = remove_internal(group_vars(inv.data(), name).unwrap_or_default());
+        let gv = unwrap_unsafe_map(remove_internal(
+            group_vars(inv.data(), name).unwrap_or_default(),
+        ));
         let leaves = gv.into_iter().map(|(k, v)| (k, Node::Leaf(v))).collect();
         entry.push(("vars".to_string(), Node::Map(leaves)));
     }
@@ -98,12 +101,12 @@ fn format_group(
 
 fn host_node(inv: &Inventory, host: &str, export: bool) -> Vec<(String, Node)> {
     if export {
-        return host_output_vars(inv, host, true)
+        return plain_host_output_vars(inv, host, true)
             .into_iter()
             .map(|(k, v)| (k, Node::Leaf(v)))
             .collect();
     }
-    let shown = host_output_vars(inv, host, false);
+    let shown = plain_host_output_vars(inv, host, false);
     let origins = crate::vars::host_vars_with_origin(inv.data(), host).unwrap_or_default();
     shown
         .into_iter()
@@ -240,16 +243,15 @@ fn write_child(v: &Value, indent: usize, out: &mut String) {
 }
 
 fn write_seq(a: &[Value], indent: usize, out: &mut String) {
-    for item in a {
-        pad(indent, out);
+    for (i, item) in a.iter().enumerate() {
+        // A nested sequence starts on its parent's "- " line: "- - 1".
+        if i > 0 || !out.ends_with("- ") {
+            pad(indent, out);
+        }
         out.push_str("- ");
         match item {
             Value::Object(m) if is_block(item) => write_map(m, indent + 2, out),
-            Value::Array(inner) if is_block(item) => {
-                out.truncate(out.len() - 1);
-                out.push('\n');
-                write_seq(inner, indent + 2, out);
-            }
+            Value::Array(inner) if is_block(item) => write_seq(inner, indent + 2, out),
             other => {
                 out.push_str(&scalar_at(other, indent + 2));
                 out.push('\n');
