@@ -10,6 +10,9 @@ use inventory_parser::{
 };
 use std::io::Write;
 
+/// ansible's exit status for invalid options (AnsibleOptionsError).
+const OPTIONS_ERROR: i32 = 5;
+
 /// ansible's default inventory when no `-i` is given.
 const DEFAULT_INVENTORY: &str = "/etc/ansible/hosts";
 
@@ -61,11 +64,11 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
         .count();
     if modes == 0 {
         eprintln!("[ERROR]: No action selected, at least one of --host, --graph or --list needs to be specified.");
-        return Ok(1);
+        return Ok(OPTIONS_ERROR);
     }
     if modes > 1 {
         eprintln!("[ERROR]: Conflicting options used, only one of --host, --graph or --list can be used at the same time.");
-        return Ok(1);
+        return Ok(OPTIONS_ERROR);
     }
     let sources: Vec<String> = if args.inventory.is_empty() {
         vec![DEFAULT_INVENTORY.to_string()]
@@ -99,9 +102,9 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
     print_warnings(&warnings);
     let text = match result {
         Ok(t) => t,
-        Err(msg) => {
+        Err((code, msg)) => {
             eprintln!("[ERROR]: {msg}");
-            return Ok(1);
+            return Ok(code);
         }
     };
     emit(args, &text)?;
@@ -129,18 +132,21 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
-/// Produces the output text, or an error message (exit 1).
+/// Produces the output text, or an exit status and error message.
+/// `--host` and `--graph` ignore `--limit`, as in ansible.
 fn render(
     args: &InventoryArgs,
     inv: &Inventory,
     warnings: &mut Vec<String>,
-) -> Result<String, String> {
+) -> Result<String, (i32, String)> {
+    let failed = |e: inventory_parser::InventoryError| (1, e.to_string());
     if let Some(host) = &args.host {
-        let hosts = inv
-            .select_limited(host, args.limit.as_deref(), warnings)
-            .map_err(|e| e.to_string())?;
+        let hosts = inv.select_limited(host, None, warnings).map_err(failed)?;
         if hosts.len() != 1 {
-            return Err("You must pass a single valid host to --host parameter".into());
+            return Err((
+                OPTIONS_ERROR,
+                "You must pass a single valid host to --host parameter".into(),
+            ));
         }
         if !args.export {
             warnings.extend(inv.reserved_name_warnings(&hosts[0]));
@@ -153,11 +159,11 @@ fn render(
     }
     if args.graph {
         let group = args.pattern.as_deref().unwrap_or("all");
-        return graph(inv, group, args.show_vars).map_err(|e| e.to_string());
+        return graph(inv, group, args.show_vars).map_err(|e| (OPTIONS_ERROR, e.to_string()));
     }
     let available = inv
         .select_limited("all", args.limit.as_deref(), warnings)
-        .map_err(|e| e.to_string())?;
+        .map_err(failed)?;
     if !args.export {
         for h in &available {
             warnings.extend(inv.reserved_name_warnings(h));
