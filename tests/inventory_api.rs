@@ -86,7 +86,8 @@ fn several_sources_merge() {
         inv.host_vars("w1").unwrap().get("x"),
         Some(&json!("from_b"))
     );
-    assert_eq!(inv.group("web").unwrap().hosts, ["w1", "w2"]);
+    let web: Vec<&String> = inv.group("web").unwrap().hosts.iter().collect();
+    assert_eq!(web, ["w1", "w2"]);
 }
 
 #[test]

@@ -205,7 +205,10 @@ impl Inventory {
         let mut hosts = pattern::evaluate(&self.data, &pats, warnings)?;
         if let Some(limit) = limit {
             let lim = pattern::expand_files(pattern::split_host_pattern(limit))?;
-            let allowed = pattern::evaluate(&self.data, &lim, warnings)?;
+            let allowed: std::collections::HashSet<String> =
+                pattern::evaluate(&self.data, &lim, warnings)?
+                    .into_iter()
+                    .collect();
             hosts.retain(|h| allowed.contains(h));
         }
         Ok(hosts)

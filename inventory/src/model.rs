@@ -3,7 +3,7 @@
 //! child links, and the variables each source set directly.
 
 use crate::error::{InventoryError, Result};
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 pub struct Group {
     pub name: String,
     /// Hosts listed directly in this group, in order of appearance.
-    pub hosts: Vec<String>,
+    pub hosts: IndexSet<String>,
     /// Child groups in order of appearance.
     pub children: Vec<String>,
     pub parents: Vec<String>,
@@ -126,9 +126,7 @@ impl InventoryData {
                 .groups
                 .get_mut(g)
                 .expect("group added before its hosts");
-            if !grp.hosts.iter().any(|h| h == name) {
-                grp.hosts.push(name.to_string());
-            }
+            grp.hosts.insert(name.to_string());
         }
     }
 
@@ -195,7 +193,7 @@ impl InventoryData {
     pub fn host_groups(&self, host: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for g in self.groups.values() {
-            if g.hosts.iter().any(|h| h == host) {
+            if g.hosts.contains(host) {
                 for a in self.ancestors(&g.name).into_iter().chain([g.name.clone()]) {
                     if !out.contains(&a) {
                         out.push(a);
@@ -222,9 +220,9 @@ impl InventoryData {
             let in_ungrouped = mine.iter().any(|g| g == "ungrouped");
             let others = mine.iter().any(|g| g != "all" && g != "ungrouped");
             if in_ungrouped && others {
-                self.groups["ungrouped"].hosts.retain(|x| x != h);
+                self.groups["ungrouped"].hosts.shift_remove(h);
             } else if !in_ungrouped && !self.hosts[h.as_str()].implicit && !others {
-                self.groups["ungrouped"].hosts.push(h.clone());
+                self.groups["ungrouped"].hosts.insert(h.clone());
             }
         }
         let clashes: Vec<&String> = names

@@ -5,6 +5,7 @@
 
 use crate::error::{InventoryError, Result};
 use crate::model::{InventoryData, LOCALHOST_NAMES};
+use indexmap::IndexSet;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -85,28 +86,20 @@ pub fn evaluate(
     patterns: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
-    let mut hosts: Vec<String> = Vec::new();
+    let mut hosts: IndexSet<String> = IndexSet::new();
     for p in order_patterns(patterns) {
         if inv.hosts.contains_key(&p) {
-            if !hosts.contains(&p) {
-                hosts.push(p);
-            }
+            hosts.insert(p);
             continue;
         }
-        let that = match_one(inv, &p, warnings)?;
+        let that: IndexSet<String> = match_one(inv, &p, warnings)?.into_iter().collect();
         match p.as_bytes()[0] {
             b'!' => hosts.retain(|h| !that.contains(h)),
             b'&' => hosts.retain(|h| that.contains(h)),
-            _ => {
-                for h in that {
-                    if !hosts.contains(&h) {
-                        hosts.push(h);
-                    }
-                }
-            }
+            _ => hosts.extend(that),
         }
     }
-    Ok(hosts)
+    Ok(hosts.into_iter().collect())
 }
 
 fn match_one(
@@ -194,32 +187,24 @@ fn enumerate_matches(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
     let re = compile(pattern)?;
-    let mut results: Vec<String> = Vec::new();
+    let mut results: IndexSet<String> = IndexSet::new();
     let groups: Vec<&String> = inv.groups.keys().filter(|g| re.is_match(g)).collect();
     for g in &groups {
-        for h in inv.group_hosts(g) {
-            if !results.contains(&h) {
-                results.push(h);
-            }
-        }
+        results.extend(inv.group_hosts(g));
     }
     let special = pattern.starts_with('~') || pattern.contains(['.', '?', '*', '[']);
     if groups.is_empty() || special {
-        for h in inv.hosts.keys().filter(|h| re.is_match(h)) {
-            if !results.contains(h) {
-                results.push(h.clone());
-            }
-        }
+        results.extend(inv.hosts.keys().filter(|h| re.is_match(h)).cloned());
     }
     if results.is_empty() && LOCALHOST_NAMES.contains(&pattern) {
-        results.push(pattern.to_string()); // implicit localhost
+        results.insert(pattern.to_string()); // implicit localhost
     }
     if results.is_empty() && groups.is_empty() && pattern != "all" {
         warnings.push(format!(
             "Could not match supplied host pattern, ignoring: {pattern}"
         ));
     }
-    Ok(results)
+    Ok(results.into_iter().collect())
 }
 
 /// `~regex` matches at the start (Python `re.match`); anything else is an
