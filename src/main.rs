@@ -2,6 +2,7 @@
 //! lives in the library crates.
 
 mod doc_cmd;
+mod inventory_cmd;
 mod playbook_cmd;
 mod playbook_list;
 mod playground_cmd;
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Show the inventory like ansible-inventory (--list, --graph, --host).
+    Inventory(inventory_cmd::InventoryArgs),
     /// A local simulated StarRocks cluster to rehearse playbooks on.
     Playground(playground_cmd::PlaygroundArgs),
     /// Show module documentation.
@@ -52,6 +55,7 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Some(Command::Inventory(args)) => inventory_cmd::run(&args),
         Some(Command::Playground(args)) => playground_cmd::run(&args),
         Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::builtin()),
         Some(Command::Srsim { args }) => {

@@ -5,8 +5,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{Map, Value};
-use srplay_engine::executor::{ConnectionFactory, Executor, NoRemoteTransport, RunOptions};
-use srplay_engine::inventory_view::{InventoryView, StaticInventory};
+use srplay_engine::executor::{ConnectionFactory, Executor, RunOptions, SshFactory};
+use srplay_engine::inventory_view::InventoryView;
 use srplay_engine::module::ModuleRegistry;
 use srplay_engine::output::{Callback, JsonCallback, Reporter, TextCallback};
 use srplay_engine::playbook::{Item, Loader, LoaderOptions, Playbook, TagFilter};
@@ -109,20 +109,15 @@ pub struct PlaybookArgs {
     pub module_path: Vec<PathBuf>,
 }
 
-/// THE seam for inventory files: the lead routes non-comma sources to
-/// `inventory-parser` here. Comma lists (`-i 'h1,h2,'`) work today.
+/// Every `-i` source (files, directories, `h1,h2,` lists) through
+/// `inventory-parser`; a broken source is an error, not a warning, since
+/// running against half an inventory is never what an operator wants.
 pub fn load_inventory(sources: &[String]) -> Result<Box<dyn InventoryView>> {
-    let mut inv = StaticInventory::new();
-    for s in sources {
-        if s.contains(',') && !Path::new(s).exists() {
-            for h in s.split(',').map(str::trim).filter(|h| !h.is_empty()) {
-                inv.add_host(h, Map::new());
-            }
-        } else {
-            bail!("inventory files need inventory-parser (not wired in this build): {s}");
-        }
+    let inventory = inventory_parser::Inventory::load(sources)?;
+    for w in inventory.warnings() {
+        eprintln!("[WARNING]: {w}");
     }
-    Ok(Box::new(inv))
+    Ok(Box::new(inventory))
 }
 
 /// `-e` values merged in order.
@@ -283,11 +278,20 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         playbooks,
         inventory,
         opts,
-        Arc::new(NoRemoteTransport),
+        ssh_factory()?,
     ))
 }
 
-/// Run loaded playbooks (the lead passes the SSH factory here).
+/// The OpenSSH transport with `ANSIBLE_*` defaults (`-u`, `--private-key`
+/// and `-T` reach it through each host's variables).
+fn ssh_factory() -> Result<Arc<dyn ConnectionFactory>> {
+    // Hundreds of hosts each hold an ssh master and its sockets.
+    let _ = srplay_engine::connection::ssh::raise_nofile_limit();
+    let defaults = srplay_engine::connection::SshDefaults::from_env()?;
+    Ok(Arc::new(SshFactory::new(defaults)))
+}
+
+/// Run loaded playbooks over the given transport factory.
 pub async fn run_playbooks(
     args: &PlaybookArgs,
     playbooks: Vec<(Arc<Loader>, Playbook)>,

@@ -83,3 +83,39 @@ impl Pool {
         }
     }
 }
+
+/// The OpenSSH transport: one multiplexed master per host, at most
+/// `max_connecting` handshakes at a time (they are CPU-bound).
+pub struct SshFactory {
+    pool: crate::connection::ssh::Connections,
+    defaults: crate::connection::ssh::SshDefaults,
+}
+
+impl SshFactory {
+    pub fn new(defaults: crate::connection::ssh::SshDefaults) -> Self {
+        SshFactory {
+            pool: crate::connection::ssh::Connections::default(),
+            defaults,
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectionFactory for SshFactory {
+    async fn connect(
+        &self,
+        transport: &str,
+        host: &str,
+        vars: &Map<String, Value>,
+    ) -> Result<Arc<dyn Connection>, ConnectionError> {
+        match transport {
+            "ssh" | "smart" | "paramiko" | "openssh" => {
+                let conn: Arc<dyn Connection> = self.pool.for_host(host, vars, &self.defaults)?;
+                Ok(conn)
+            }
+            other => Err(ConnectionError::Unreachable(format!(
+                "connection type `{other}` is not supported (srplay has ssh and local)"
+            ))),
+        }
+    }
+}

@@ -11,7 +11,7 @@ mod state;
 mod vars;
 mod walk;
 
-pub use conn::{ConnectionFactory, NoRemoteTransport};
+pub use conn::{ConnectionFactory, NoRemoteTransport, SshFactory};
 pub use serial::batches;
 
 use crate::inventory_view::InventoryView;
