@@ -2,10 +2,32 @@
 //!
 //! [`register_all`] adds them to a registry; the engine's control modules
 //! (debug, set_fact, assert…) are registered by the engine itself.
+//! Modules act on targets only through [`ModuleContext`]'s connection:
+//! nothing runs on a target but POSIX shell and coreutils.
+//!
+//! [`ModuleContext`]: srplay_engine::module::ModuleContext
 
-use srplay_engine::module::ModuleRegistry;
+pub mod util;
+
+pub mod command;
+pub mod raw;
+pub mod shell;
+
+use srplay_engine::module::{Module, ModuleRegistry};
+use std::sync::Arc;
+
+/// Every generic module of this crate, in documentation order.
+pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
+    vec![
+        Arc::new(command::Command),
+        Arc::new(shell::Shell),
+        Arc::new(raw::Raw),
+    ]
+}
 
 /// Add every built-in module of this crate to `registry`.
 pub fn register_all(registry: &mut ModuleRegistry) {
-    let _ = registry;
+    for m in builtin_modules() {
+        registry.register(m);
+    }
 }
