@@ -284,14 +284,16 @@ pub async fn execute(ctx: &ModuleContext, inv: &Invocation) -> Result<Outcome, M
         }
     }
     if out.rc == 2 && out.stderr_str().trim() == NOT_FOUND {
-        let program = inv.program.as_deref().unwrap_or_default();
-        return Ok(
-            Outcome::failed(format!("[Errno 2] No such file or directory: b'{program}'"))
-                .with("rc", 2)
-                .with("cmd", inv.cmd.clone())
-                .with("stdout", "")
-                .with("stderr", ""),
-        );
+        // Ansible reports the argv joined back into one string here.
+        let argv: Vec<String> = inv
+            .cmd
+            .as_array()
+            .map(|a| a.iter().map(stringify).collect())
+            .unwrap_or_default();
+        let failed = Outcome::failed("Error executing command.")
+            .with("rc", 2)
+            .with("cmd", srplay_engine::shell::join(argv));
+        return Ok(run::with_output(failed, "", "", true));
     }
     Ok(run::command_outcome(
         inv.cmd.clone(),

@@ -76,33 +76,38 @@ pub fn quote_expanding(word: &str) -> String {
     }
     out.push('"');
     let b: Vec<char> = rest.chars().collect();
+    let ident = |c: &char| c.is_ascii_alphanumeric() || *c == '_';
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        match c {
-            '$' if b
-                .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') =>
-            {
-                out.push('$');
-            }
-            '$' if b.get(i + 1) == Some(&'{') => {
-                // ${NAME} only; anything fancier stays literal.
-                let close = b[i..].iter().position(|&x| x == '}').map(|p| p + i);
-                let name_ok = close.is_some_and(|e| {
-                    e > i + 2
-                        && b[i + 2..e]
-                            .iter()
-                            .all(|x| x.is_ascii_alphanumeric() || *x == '_')
-                });
-                out.push_str(if name_ok { "$" } else { "\\$" });
-            }
-            '$' | '`' | '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+        // Python's expandvars leaves unset variables as written: `${N-…}`
+        // falls back to the literal text when N is unset.
+        if c == '$'
+            && b.get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '_')
+        {
+            let end = b[i + 1..]
+                .iter()
+                .position(|c| !ident(c))
+                .map_or(b.len(), |p| p + i + 1);
+            let name: String = b[i + 1..end].iter().collect();
+            out.push_str(&format!("${{{name}-\\${name}}}"));
+            i = end;
+            continue;
         }
+        if c == '$' && b.get(i + 1) == Some(&'{') {
+            let close = b[i..].iter().position(|&x| x == '}').map(|p| p + i);
+            if let Some(e) = close.filter(|&e| e > i + 2 && b[i + 2..e].iter().all(ident)) {
+                let name: String = b[i + 2..e].iter().collect();
+                out.push_str(&format!("${{{name}-\\${{{name}\\}}}}"));
+                i = e + 1;
+                continue;
+            }
+        }
+        if matches!(c, '$' | '`' | '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
         i += 1;
     }
     out.push('"');
@@ -164,12 +169,16 @@ mod tests {
             ("", ""),
             ("${a b}", "${a b}"),
             ("50$", "50$"),
+            ("$SRPLAY_UNSET_X/y", "$SRPLAY_UNSET_X/y"),
+            ("${SRPLAY_UNSET_X}", "${SRPLAY_UNSET_X}"),
+            ("$SRPLAY_EMPTY", ""),
         ];
         for (word, want) in cases {
             let out = std::process::Command::new("/bin/sh")
                 .arg("-c")
                 .arg(format!("printf '%s' {}", quote_expanding(word)))
                 .env("SRPLAY_T", "v a")
+                .env("SRPLAY_EMPTY", "")
                 .env("HOME", "/home/t")
                 .output()
                 .unwrap();
