@@ -10,8 +10,12 @@
 pub mod util;
 
 pub mod command;
+pub mod copy;
+mod copy_remote;
+pub mod file;
 pub mod raw;
 pub mod shell;
+pub mod stat;
 
 use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
@@ -22,6 +26,9 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(command::Command),
         Arc::new(shell::Shell),
         Arc::new(raw::Raw),
+        Arc::new(copy::Copy),
+        Arc::new(file::File),
+        Arc::new(stat::Stat),
     ]
 }
 

@@ -17,4 +17,4 @@ macro_rules! golden {
     };
 }
 
-golden!(command, shell, raw);
+golden!(command, shell, raw, copy, file, stat);

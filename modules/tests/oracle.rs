@@ -16,4 +16,4 @@ macro_rules! oracle {
     };
 }
 
-oracle!(command, shell, raw);
+oracle!(command, shell, raw, copy, file, stat);

@@ -237,6 +237,42 @@ pub async fn stat_one(
     Ok(stat_many(ctx, std::slice::from_ref(&req)).await?.remove(0))
 }
 
+/// The file facts Ansible adds to a module result that names a `path` or
+/// `dest` (`add_path_info`): only when the path exists (following links).
+pub fn path_info(lst: Option<&RemoteStat>, followed: Option<&RemoteStat>) -> Map<String, Value> {
+    let mut m = Map::new();
+    let (Some(l), Some(_)) = (lst, followed) else {
+        return m;
+    };
+    let state = match l.file_type {
+        FileType::Link => "link",
+        FileType::Directory => "directory",
+        _ if l.nlink > 1 => "hard",
+        _ => "file",
+    };
+    m.insert("uid".into(), json!(l.uid));
+    m.insert("gid".into(), json!(l.gid));
+    m.insert("owner".into(), json!(l.owner));
+    m.insert("group".into(), json!(l.group));
+    m.insert("mode".into(), json!(format!("0{:03o}", l.mode)));
+    m.insert("state".into(), json!(state));
+    m.insert("size".into(), json!(l.size));
+    m
+}
+
+/// [`path_info`] for one path, in one round trip.
+pub async fn path_info_of(
+    ctx: &ModuleContext,
+    path: &str,
+) -> Result<Map<String, Value>, ModuleError> {
+    let s = stat_many(
+        ctx,
+        &[StatRequest::new(path), StatRequest::new(path).follow(true)],
+    )
+    .await?;
+    Ok(path_info(s[0].as_ref(), s[1].as_ref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

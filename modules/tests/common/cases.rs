@@ -239,6 +239,19 @@ pub fn fresh_dirs(case: &Case) -> CaseDirs {
     }
 }
 
+/// A result value by key; `a.b` looks into nested dictionaries.
+pub fn lookup(res: &Map<String, Value>, key: &str) -> Option<Value> {
+    if let Some(v) = res.get(key) {
+        return Some(v.clone());
+    }
+    let mut parts = key.split('.');
+    let mut cur = res.get(parts.next()?)?;
+    for p in parts {
+        cur = cur.get(p)?;
+    }
+    Some(cur.clone())
+}
+
 /// Does `got` match `want` (`re:` prefix = regex)?
 pub fn value_matches(want: &Value, got: Option<&Value>) -> bool {
     match (want, got) {
@@ -278,13 +291,16 @@ pub fn check_result(case: &Case, res: &Map<String, Value>, dir: &Path, ctl: &Pat
     }
     for (k, want) in &case.expect.result {
         let want = expand(want, dir, ctl);
-        if !value_matches(&want, res.get(k)) {
-            errs.push(format!("result.{k}: expected {want}, got {:?}", res.get(k)));
+        let got = lookup(res, k);
+        if !value_matches(&want, got.as_ref()) {
+            errs.push(format!("result.{k}: expected {want}, got {got:?}"));
         }
     }
     if let Some(m) = &case.expect.msg_contains {
         let msg = res.get("msg").and_then(Value::as_str).unwrap_or_default();
-        if !msg.contains(m.as_str()) {
+        let m = expand(&Value::String(m.clone()), dir, ctl);
+        let m = m.as_str().unwrap_or_default();
+        if !msg.contains(m) {
             errs.push(format!("msg: expected to contain {m:?}, got {msg:?}"));
         }
     }

@@ -204,8 +204,14 @@ fn compare_variant(
     }
     keys.extend(case.oracle.compare.iter().cloned());
     for k in keys {
-        let a = a_res.get(&k).cloned().unwrap_or(Value::Null);
-        let n = n_res.get(&k).cloned().unwrap_or(Value::Null);
+        let a = a_res
+            .as_object()
+            .and_then(|m| cases::lookup(m, &k))
+            .unwrap_or(Value::Null);
+        let n = n_res
+            .as_object()
+            .and_then(|m| cases::lookup(m, &k))
+            .unwrap_or(Value::Null);
         let (a, n) = match k.as_str() {
             "failed" | "skipped" | "changed" => (
                 json!(a.as_bool().unwrap_or(false)),
