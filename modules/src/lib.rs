@@ -9,13 +9,17 @@
 
 pub mod util;
 
+pub mod blockinfile;
 pub mod command;
 pub mod copy;
 mod copy_remote;
 pub mod file;
+pub mod lineinfile;
 pub mod raw;
+pub mod replace;
 pub mod shell;
 pub mod stat;
+pub mod template;
 
 use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
@@ -29,6 +33,10 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(copy::Copy),
         Arc::new(file::File),
         Arc::new(stat::Stat),
+        Arc::new(lineinfile::Lineinfile),
+        Arc::new(template::Template),
+        Arc::new(blockinfile::Blockinfile),
+        Arc::new(replace::Replace),
     ]
 }
 

@@ -17,4 +17,15 @@ macro_rules! golden {
     };
 }
 
-golden!(command, shell, raw, copy, file, stat);
+golden!(
+    command,
+    shell,
+    raw,
+    copy,
+    file,
+    stat,
+    lineinfile,
+    template,
+    blockinfile,
+    replace
+);

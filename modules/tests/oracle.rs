@@ -16,4 +16,15 @@ macro_rules! oracle {
     };
 }
 
-oracle!(command, shell, raw, copy, file, stat);
+oracle!(
+    command,
+    shell,
+    raw,
+    copy,
+    file,
+    stat,
+    lineinfile,
+    template,
+    blockinfile,
+    replace
+);

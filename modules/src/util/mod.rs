@@ -10,6 +10,7 @@ pub mod mode;
 pub mod run;
 pub mod shlex;
 pub mod stat;
+pub mod textfile;
 pub mod write;
 
 use srplay_engine::module::{Args, ModuleError, ModuleSpec};

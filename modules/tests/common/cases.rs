@@ -383,7 +383,7 @@ pub fn run_case(case: &Case, base: &Setup) -> Vec<String> {
         errs.push(format!("result was: {}", Value::Object(res.clone())));
     }
     let snap = tree::snapshot(work);
-    let fe = tree::check_expected(&snap, &case.files);
+    let fe = tree::check_expected(&snap, &case.files, work);
     if !fe.is_empty() {
         errs.extend(fe);
         errs.push(format!("files were:\n{}", tree::listing(&snap)));

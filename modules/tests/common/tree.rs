@@ -137,9 +137,10 @@ pub fn create(root: &Path, files: &BTreeMap<String, Yaml>) {
 /// `path: "text"` (a file with this content), `path: null` (absent), or a
 /// map with any of `content`, `mode`, `type` (file/directory/link),
 /// `target`, `contains`.
-pub fn check_expected(t: &Tree, expected: &BTreeMap<String, Yaml>) -> Vec<String> {
+pub fn check_expected(t: &Tree, expected: &BTreeMap<String, Yaml>, root: &Path) -> Vec<String> {
     let mut errs = Vec::new();
     for (rel, want) in expected {
+        let want = &expand_yaml(want, root);
         let got = t.get(rel.trim_end_matches('/'));
         if want.is_null() {
             if let Some(g) = got {
@@ -215,4 +216,17 @@ pub fn check_expected(t: &Tree, expected: &BTreeMap<String, Yaml>) -> Vec<String
         }
     }
     errs
+}
+
+/// `@DIR@` in expected values means the work dir.
+fn expand_yaml(v: &Yaml, root: &Path) -> Yaml {
+    match v {
+        Yaml::String(s) => Yaml::String(s.replace("@DIR@", &root.to_string_lossy())),
+        Yaml::Mapping(m) => Yaml::Mapping(
+            m.iter()
+                .map(|(k, v)| (k.clone(), expand_yaml(v, root)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
