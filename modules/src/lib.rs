@@ -13,11 +13,14 @@ pub mod blockinfile;
 pub mod command;
 pub mod copy;
 mod copy_remote;
+pub mod fetch;
 pub mod file;
+pub mod find;
 pub mod lineinfile;
 pub mod raw;
 pub mod replace;
 pub mod shell;
+pub mod slurp;
 pub mod stat;
 pub mod template;
 
@@ -37,6 +40,9 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(template::Template),
         Arc::new(blockinfile::Blockinfile),
         Arc::new(replace::Replace),
+        Arc::new(slurp::Slurp),
+        Arc::new(fetch::Fetch),
+        Arc::new(find::Find),
     ]
 }
 

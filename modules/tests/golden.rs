@@ -27,5 +27,8 @@ golden!(
     lineinfile,
     template,
     blockinfile,
-    replace
+    replace,
+    slurp,
+    fetch,
+    find,
 );

@@ -26,5 +26,8 @@ oracle!(
     lineinfile,
     template,
     blockinfile,
-    replace
+    replace,
+    slurp,
+    fetch,
+    find,
 );

@@ -168,7 +168,13 @@ pub fn expand(v: &Value, dir: &Path, ctl: &Path) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(|x| expand(x, dir, ctl)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (k.clone(), expand(x, dir, ctl)))
+                .map(|(k, x)| {
+                    let k = expand(&Value::String(k.clone()), dir, ctl);
+                    (
+                        k.as_str().unwrap_or_default().to_string(),
+                        expand(x, dir, ctl),
+                    )
+                })
                 .collect(),
         ),
         other => other.clone(),
@@ -185,7 +191,13 @@ pub fn normalize(v: &Value, dir: &Path, ctl: &Path) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(|x| normalize(x, dir, ctl)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (k.clone(), normalize(x, dir, ctl)))
+                .map(|(k, x)| {
+                    let k = normalize(&Value::String(k.clone()), dir, ctl);
+                    (
+                        k.as_str().unwrap_or_default().to_string(),
+                        normalize(x, dir, ctl),
+                    )
+                })
                 .collect(),
         ),
         other => other.clone(),
@@ -247,7 +259,10 @@ pub fn lookup(res: &Map<String, Value>, key: &str) -> Option<Value> {
     let mut parts = key.split('.');
     let mut cur = res.get(parts.next()?)?;
     for p in parts {
-        cur = cur.get(p)?;
+        cur = match p.parse::<usize>() {
+            Ok(i) if cur.is_array() => cur.get(i)?,
+            _ => cur.get(p)?,
+        };
     }
     Some(cur.clone())
 }
