@@ -19,10 +19,12 @@ pub mod find;
 pub mod lineinfile;
 pub mod raw;
 pub mod replace;
+pub mod script;
 pub mod shell;
 pub mod slurp;
 pub mod stat;
 pub mod template;
+pub mod unarchive;
 
 use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
@@ -43,6 +45,8 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(slurp::Slurp),
         Arc::new(fetch::Fetch),
         Arc::new(find::Find),
+        Arc::new(script::Script),
+        Arc::new(unarchive::Unarchive),
     ]
 }
 

@@ -79,9 +79,9 @@ impl Module for Slurp {
                 )
                 .with("source", o.src)
                 .with("encoding", "base64"),
-            Read::Missing => Outcome::failed(format!("file not found: {}", o.src)),
+            Read::Missing => Outcome::failed(format!("File not found: {}", o.src)),
             Read::Directory => Outcome::failed(format!(
-                "source is a directory and must be a file: {}",
+                "Source is a directory and must be a file: {}",
                 o.src
             )),
             Read::Unreadable(e) => Outcome::failed(format!("file is not readable: {}: {e}", o.src)),

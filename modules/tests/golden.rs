@@ -31,4 +31,6 @@ golden!(
     slurp,
     fetch,
     find,
+    script,
+    unarchive,
 );

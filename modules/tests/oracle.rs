@@ -30,4 +30,6 @@ oracle!(
     slurp,
     fetch,
     find,
+    script,
+    unarchive,
 );
