@@ -25,6 +25,7 @@ pub mod slurp;
 pub mod stat;
 pub mod template;
 pub mod unarchive;
+pub mod wait_for;
 
 use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(find::Find),
         Arc::new(script::Script),
         Arc::new(unarchive::Unarchive),
+        Arc::new(wait_for::WaitFor),
     ]
 }
 

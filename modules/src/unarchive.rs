@@ -186,7 +186,7 @@ impl Module for Unarchive {
         let dest_st = stat::stat_one(ctx, stat::StatRequest::new(&o.dest).follow(true)).await?;
         if !dest_st.as_ref().is_some_and(stat::RemoteStat::is_dir) {
             return Ok(Outcome::failed(format!(
-                "Destination '{}' is not a directory",
+                "dest '{}' must be an existing dir",
                 o.dest
             )));
         }
@@ -303,6 +303,13 @@ async fn unpack(
         "xz" => Handler::Xz,
         _ => Handler::Tar,
     };
+    if ctx.check_mode && handler != Handler::Zip {
+        // Ansible's tar handlers refuse check mode.
+        let mut out = Outcome::ok()
+            .with_msg("remote module (unarchive) does not support check mode when using gtar");
+        out.skipped = true;
+        return Ok(out);
+    }
     let extract_cmd = handler.extract_cmd(&archive, &o.dest, o);
     let mut res = Outcome::ok()
         .with("handler", handler.name())

@@ -32,4 +32,5 @@ oracle!(
     find,
     script,
     unarchive,
+    wait_for,
 );
