@@ -20,9 +20,11 @@ pub mod lineinfile;
 pub mod raw;
 pub mod replace;
 pub mod script;
+pub mod service;
 pub mod shell;
 pub mod slurp;
 pub mod stat;
+pub mod systemd;
 pub mod template;
 pub mod unarchive;
 pub mod wait_for;
@@ -49,6 +51,8 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(script::Script),
         Arc::new(unarchive::Unarchive),
         Arc::new(wait_for::WaitFor),
+        Arc::new(service::Service),
+        Arc::new(systemd::Systemd),
     ]
 }
 

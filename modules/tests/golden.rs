@@ -34,6 +34,8 @@ golden!(
     script,
     unarchive,
     wait_for,
+    service,
+    systemd,
 );
 
 /// `wait_for` against a port that really listens (a listener owned by

@@ -33,4 +33,6 @@ oracle!(
     script,
     unarchive,
     wait_for,
+    service,
+    systemd,
 );

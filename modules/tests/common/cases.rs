@@ -22,6 +22,10 @@ pub struct CaseSetup {
     pub controller: BTreeMap<String, Yaml>,
     /// A shell script run in the work dir after the files are created.
     pub shell: Option<String>,
+    /// Fake tools from `tests/fixtures/tools/` installed in `@DIR@/bin`
+    /// (put it first on PATH with `env`) to pin the commands a module runs.
+    #[serde(default)]
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -91,6 +95,9 @@ pub struct Case {
     pub check: Option<Yaml>,
     #[serde(default)]
     pub diff: bool,
+    /// The task's `environment:` (`@DIR@` expanded).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
     #[serde(default = "yes")]
     pub idempotent: bool,
     pub expect: Expect,
@@ -101,6 +108,14 @@ pub struct Case {
 }
 
 impl Case {
+    /// The task environment with `@DIR@` expanded.
+    pub fn environment(&self, dir: &Path) -> Vec<(String, String)> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("@DIR@", &dir.to_string_lossy())))
+            .collect()
+    }
+
     pub fn check_expect(&self) -> Option<CheckExpect> {
         match &self.check {
             None => Some(CheckExpect {
@@ -222,6 +237,15 @@ pub fn prepare(case: &Case, work: &Path, ctl: &Path) {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     tree::create(ctl, &ctl_files);
+    for tool in &case.setup.tools {
+        let bin = work.join("bin");
+        std::fs::create_dir_all(&bin).expect("bin dir");
+        let src = fixtures_dir().join("tools").join(tool);
+        std::fs::copy(&src, bin.join(tool)).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod tool");
+    }
     if let Some(sh) = &case.setup.shell {
         let sh = sh
             .replace("@DIR@", &work.to_string_lossy())
@@ -355,6 +379,7 @@ pub fn run_case(case: &Case, base: &Setup) -> Vec<String> {
     let mut setup = base.clone();
     setup.search_paths = vec![ctl.clone()];
     setup.diff = case.diff;
+    setup.environment = case.environment(work);
 
     if let Some(ce) = case.check_expect() {
         let before: Tree = tree::snapshot(work);

@@ -59,6 +59,7 @@ pub struct Setup {
     pub check_mode: bool,
     pub diff: bool,
     pub search_paths: Vec<PathBuf>,
+    pub environment: Vec<(String, String)>,
 }
 
 impl Setup {
@@ -68,6 +69,7 @@ impl Setup {
             check_mode: false,
             diff: false,
             search_paths: Vec::new(),
+            environment: Vec::new(),
         }
     }
 
@@ -79,7 +81,7 @@ impl Setup {
             check_mode: self.check_mode,
             diff: self.diff,
             r#become: None,
-            environment: Vec::new(),
+            environment: self.environment.clone(),
             vars: vars.clone(),
             search_paths: self.search_paths.clone(),
             renderer: Arc::new(TestRenderer { vars }),

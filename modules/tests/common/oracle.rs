@@ -68,6 +68,18 @@ fn task(case: &Case, args: &Map<String, Value>, v: &Variant, results: &Path) -> 
     t.insert("ignore_errors".into(), json!(true));
     t.insert("check_mode".into(), json!(v.check));
     t.insert("diff".into(), json!(case.diff));
+    if !case.env.is_empty() {
+        let work = results
+            .parent()
+            .map(|r| r.join("a").join(&v.key))
+            .unwrap_or_default();
+        let env: Map<String, Value> = case
+            .environment(&work)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        t.insert("environment".into(), Value::Object(env));
+    }
     let dump = json!({
         "name": format!("dump {}", v.key),
         "copy": {
@@ -194,6 +206,7 @@ fn compare_variant(
     setup.search_paths = vec![play.to_path_buf()];
     setup.check_mode = v.check;
     setup.diff = case.diff;
+    setup.environment = case.environment(&n_work);
     let n_res = run_module(&case.module, case.module_args(&n_work, play), &setup);
     let n_res = cases::normalize(&Value::Object(n_res), &n_work, play);
 
