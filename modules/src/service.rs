@@ -351,7 +351,14 @@ mod tests {
     #[test]
     fn plan_table() {
         // (state, enabled, active, unit file state, actions)
-        let cases: &[(Option<&str>, Option<bool>, &str, &str, &[&str])] = &[
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<bool>,
+            &'a str,
+            &'a str,
+            &'a [&'a str],
+        );
+        let cases: &[Case] = &[
             (Some("started"), None, "inactive", "enabled", &["start"]),
             (Some("started"), None, "active", "enabled", &[]),
             (Some("stopped"), None, "active", "enabled", &["stop"]),

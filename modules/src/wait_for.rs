@@ -82,6 +82,12 @@ impl Module for WaitFor {
 
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let o: WaitForOptions = util::options(&SPEC, args)?;
+        if ctx.check_mode {
+            let mut out =
+                Outcome::ok().with_msg("remote module (wait_for) does not support check mode");
+            out.skipped = true;
+            return Ok(out);
+        }
         let state = o.state.clone().unwrap_or_else(|| "started".into());
         if let Some(r) = &o.search_regex {
             if let Err(e) = Regex::new(r) {
@@ -176,6 +182,12 @@ fn timeout_msg(o: &WaitForOptions, state: &str) -> String {
 
 /// The result of a wait that succeeded; `line` is what matched.
 fn done(o: &WaitForOptions, state: &str, start: Instant, line: Option<String>) -> Outcome {
+    // Ansible reports a file that appeared as state `file`.
+    let state = if o.path.is_some() && matches!(state, "started" | "present") {
+        "file"
+    } else {
+        state
+    };
     let (groups, dict) = match (&o.search_regex, &line) {
         (Some(r), Some(l)) => match_groups(r, l),
         _ => (json!([]), json!({})),
