@@ -16,6 +16,7 @@ mod copy_remote;
 pub mod fetch;
 pub mod file;
 pub mod find;
+pub mod group;
 pub mod lineinfile;
 pub mod raw;
 pub mod replace;
@@ -27,6 +28,7 @@ pub mod stat;
 pub mod systemd;
 pub mod template;
 pub mod unarchive;
+pub mod user;
 pub mod wait_for;
 
 use srplay_engine::module::{Module, ModuleRegistry};
@@ -53,6 +55,8 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(wait_for::WaitFor),
         Arc::new(service::Service),
         Arc::new(systemd::Systemd),
+        Arc::new(user::User),
+        Arc::new(group::Group),
     ]
 }
 

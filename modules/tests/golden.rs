@@ -36,6 +36,8 @@ golden!(
     wait_for,
     service,
     systemd,
+    user,
+    group,
 );
 
 /// `wait_for` against a port that really listens (a listener owned by

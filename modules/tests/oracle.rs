@@ -35,4 +35,6 @@ oracle!(
     wait_for,
     service,
     systemd,
+    user,
+    group,
 );

@@ -26,6 +26,9 @@ pub struct CaseSetup {
     /// (put it first on PATH with `env`) to pin the commands a module runs.
     #[serde(default)]
     pub tools: Vec<String>,
+    /// A shell script run after the case, whatever happened (undo changes
+    /// outside the work dir: users, groups).
+    pub teardown: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -60,8 +63,12 @@ pub struct OracleSpec {
     /// `failed` and the files left behind).
     #[serde(default)]
     pub compare: Vec<String>,
-    /// Run by the oracle too (default); a case that cannot be (it would
-    /// change the machine) says why in `skip_reason`.
+    /// Run alone (setup, ansible, teardown, setup, srplay, teardown): for
+    /// cases that change the machine (users, groups).
+    #[serde(default)]
+    pub serial: bool,
+    /// Run by the oracle too (default); a case that cannot be says why in
+    /// `skip_reason`.
     #[serde(default = "yes")]
     pub run: bool,
     pub skip_reason: Option<String>,
@@ -260,6 +267,22 @@ pub fn prepare(case: &Case, work: &Path, ctl: &Path) {
     }
 }
 
+/// Run a case's `teardown` script in its work dir.
+pub fn teardown(case: &Case, work: &Path) {
+    if let Some(sh) = &case.setup.teardown {
+        let sh = sh.replace("@DIR@", &work.to_string_lossy());
+        let _ = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&sh)
+            .current_dir(work)
+            .status();
+    }
+}
+
+/// Modules that change the machine itself run their cases one at a time
+/// across test threads.
+pub static MACHINE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub fn fresh_dirs(case: &Case) -> CaseDirs {
     let tmp = tempfile::Builder::new()
         .prefix("srplay-case-")
@@ -372,7 +395,17 @@ pub fn run_all(module: &str, base: &Setup) {
 }
 
 pub fn run_case(case: &Case, base: &Setup) -> Vec<String> {
+    let _guard = case
+        .oracle
+        .serial
+        .then(|| MACHINE_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
     let dirs = fresh_dirs(case);
+    let errs = run_case_in(case, base, &dirs);
+    teardown(case, &dirs.work);
+    errs
+}
+
+fn run_case_in(case: &Case, base: &Setup, dirs: &CaseDirs) -> Vec<String> {
     let (work, ctl) = (&dirs.work, &dirs.ctl);
     let args = case.module_args(work, ctl);
     let mut errs = Vec::new();

@@ -123,8 +123,32 @@ pub fn compare_module(module: &str) {
     let play = root.join("play");
     let results = root.join("results");
     std::fs::create_dir_all(&results).expect("results dir");
+    std::fs::create_dir_all(&play).expect("play dir");
+    let _guard = cases.iter().any(|c| c.oracle.serial).then(|| {
+        cases::MACHINE_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    });
+    let run = |tasks: Vec<Value>| run_playbook(&bin, root, &play, tasks);
+    let mut log = String::new();
+    let mut diffs = Vec::new();
+    let (serial, batched): (Vec<&Case>, Vec<&Case>) = cases.iter().partition(|c| c.oracle.serial);
+    // Cases that touch the machine itself (users, groups) run one at a
+    // time: setup, ansible, teardown, setup, srplay, teardown, compare.
+    for case in &serial {
+        for v in variants(case) {
+            let work = root.join("a").join(&v.key);
+            cases::prepare(case, &work, &play);
+            let args = case.module_args(&work, &play);
+            log = run(task(case, &args, &v, &results));
+            cases::teardown(case, &work);
+            if let Err(e) = compare_variant(case, &v, root, &play, &results) {
+                diffs.push(format!("{module}/{}: {e}", v.key));
+            }
+        }
+    }
     let mut tasks = Vec::new();
-    for case in &cases {
+    for case in &batched {
         for v in variants(case) {
             let work = root.join("a").join(&v.key);
             cases::prepare(case, &work, &play);
@@ -132,6 +156,26 @@ pub fn compare_module(module: &str) {
             tasks.extend(task(case, &args, &v, &results));
         }
     }
+    if !tasks.is_empty() {
+        log = run(tasks);
+    }
+    for case in &batched {
+        for v in variants(case) {
+            if let Err(e) = compare_variant(case, &v, root, &play, &results) {
+                diffs.push(format!("{module}/{}: {e}", v.key));
+            }
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "srplay differs from ansible-core:\n{}\n--- ansible-playbook output ---\n{}",
+        diffs.join("\n"),
+        tail(&log, 60)
+    );
+}
+
+/// Run one playbook of `tasks` against localhost; its output.
+fn run_playbook(bin: &Path, root: &Path, play: &Path, tasks: Vec<Value>) -> String {
     let mut vars = host_vars();
     vars.remove("inventory_hostname");
     vars.remove("inventory_hostname_short");
@@ -149,36 +193,21 @@ pub fn compare_module(module: &str) {
     let play_file = play.join("play.yml");
     std::fs::write(&play_file, serde_yaml::to_string(&playbook).expect("yaml"))
         .expect("write play");
-    let out = std::process::Command::new(&playbook_bin)
+    let out = std::process::Command::new(bin.join("ansible-playbook"))
         .args(["-i", "localhost,", "-c", "local"])
         .arg(&play_file)
-        .current_dir(&play)
+        .current_dir(play)
         .env("ANSIBLE_NOCOLOR", "1")
         .env("LC_ALL", "C.UTF-8")
         .env("ANSIBLE_LOCALHOST_WARNING", "0")
         .env("ANSIBLE_HOME", root.join("ansible-home"))
         .output()
         .expect("run ansible-playbook");
-    let log = format!(
+    format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    );
-
-    let mut diffs = Vec::new();
-    for case in &cases {
-        for v in variants(case) {
-            if let Err(e) = compare_variant(case, &v, root, &play, &results) {
-                diffs.push(format!("{module}/{}: {e}", v.key));
-            }
-        }
-    }
-    assert!(
-        diffs.is_empty(),
-        "srplay differs from ansible-core:\n{}\n--- ansible-playbook output ---\n{}",
-        diffs.join("\n"),
-        tail(&log, 60)
-    );
+    )
 }
 
 fn tail(s: &str, n: usize) -> String {
@@ -208,6 +237,9 @@ fn compare_variant(
     setup.diff = case.diff;
     setup.environment = case.environment(&n_work);
     let n_res = run_module(&case.module, case.module_args(&n_work, play), &setup);
+    if case.oracle.serial {
+        cases::teardown(case, &n_work);
+    }
     let n_res = cases::normalize(&Value::Object(n_res), &n_work, play);
 
     let mut errs = Vec::new();
