@@ -7,6 +7,7 @@
 //!
 //! [`ModuleContext`]: srplay_engine::module::ModuleContext
 
+pub mod docs;
 pub mod util;
 
 pub mod blockinfile;
