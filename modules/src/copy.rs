@@ -252,16 +252,10 @@ pub async fn copy_file(
     }
     let same = cur
         .as_ref()
-        .is_some_and(|c| c.is_file() && c.checksum.as_deref() == Some(src.sha1.as_str()));
+        .filter(|c| c.is_file() && c.checksum.as_deref() == Some(src.sha1.as_str()));
     out.data.insert("checksum".into(), json!(src.sha1));
-    if same {
-        let plan = attrs::plan(
-            &final_dest,
-            cur.as_ref().unwrap_or_else(|| unreachable!()),
-            &want,
-            true,
-        )
-        .map_err(ModuleError::failed)?;
+    if let Some(existing) = same {
+        let plan = attrs::plan(&final_dest, existing, &want, true).map_err(ModuleError::failed)?;
         out.changed = plan.changed();
         if plan.changed() && !ctx.check_mode {
             run_all(ctx, &plan.commands).await?;

@@ -187,7 +187,7 @@ async fn copy_remote_tree(
         .with("src", src);
     if changed && !ctx.check_mode {
         let cp = if force {
-            "cp -R --preserve=mode,timestamps"
+            "cp -R --remove-destination --preserve=mode,timestamps"
         } else {
             "cp -R -n --preserve=mode,timestamps"
         };

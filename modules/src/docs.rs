@@ -39,7 +39,14 @@ pub fn generated(spec: &ModuleSpec) -> String {
     s.push('\n');
     s.push_str(&format!("\n{}\n", spec.description));
     if !spec.aliases.is_empty() {
-        s.push_str(&format!("\nAlso known as: {}.\n", spec.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")));
+        s.push_str(&format!(
+            "\nAlso known as: {}.\n",
+            spec.aliases
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     s.push_str("\n## Options\n\n| option | type | required | default | choices | aliases | description |\n|---|---|---|---|---|---|---|\n");
     if let Some(f) = spec.free_form {
@@ -59,8 +66,16 @@ pub fn generated(spec: &ModuleSpec) -> String {
             type_name(o.kind),
             if o.required { "yes" } else { "" },
             o.default.map(default_text).unwrap_or_default(),
-            o.choices.iter().map(|c| format!("`{}`", c.escape_debug())).collect::<Vec<_>>().join(", "),
-            o.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+            o.choices
+                .iter()
+                .map(|c| format!("`{}`", c.escape_debug()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            o.aliases
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             desc
         ));
     }
@@ -90,6 +105,9 @@ pub fn update_page(existing: Option<&str>, spec: &ModuleSpec) -> String {
     let gen = generated(spec);
     match existing.and_then(|e| Some((e, e.find(BEGIN)?, e.find(END)?))) {
         Some((e, b, end)) => format!("{}{}{}", &e[..b], gen.trim_end(), &e[end + END.len()..]),
-        None => format!("# {}\n\n{gen}\n## Example\n\n```yaml\n- name: …\n  {}:\n```\n", spec.name, spec.name),
+        None => format!(
+            "# {}\n\n{gen}\n## Example\n\n```yaml\n- name: …\n  {}:\n```\n",
+            spec.name, spec.name
+        ),
     }
 }

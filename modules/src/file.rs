@@ -390,12 +390,10 @@ fn plan_file(
     let mut target = f.lst.as_ref();
     let mut prev = prev;
     if prev == "link" && follow {
+        // Act on the link's target; its facts are reported under the
+        // link's own path (see docs/modules/differences.md).
         target = f.st.as_ref();
         prev = prev_state(target);
-        if let Some(st) = target {
-            p.info_path = realpath_hint(&o.path, f);
-            let _ = st;
-        }
     }
     p.result.insert("path".into(), json!(p.info_path));
     if prev != "file" && prev != "hard" {
@@ -412,12 +410,8 @@ fn plan_file(
     Ok(())
 }
 
-/// A followed symlink's facts are reported under the link's path, as
-/// `realpath` would need another round trip; the link is the user's name.
-fn realpath_hint(path: &str, _f: &Facts) -> String {
-    path.to_string()
-}
-
+/// A placeholder stat for a path the plan already knows is there (its
+/// fields only feed comparisons that then all differ).
 fn unreachable_stat(path: &str) -> RemoteStat {
     RemoteStat {
         path: path.into(),

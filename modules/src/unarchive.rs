@@ -337,8 +337,10 @@ async fn unpack(
     );
     res.changed = changed;
     if changed && !ctx.check_mode {
+        // --remove-destination: a replaced file is unlinked first, never
+        // rewritten in place (running binaries would fail with ETXTBSY).
         let mut cmd = format!(
-            "cp -a -- {}/. {}/",
+            "cp -a --remove-destination -- {}/. {}/",
             quote(&tree),
             quote(o.dest.trim_end_matches('/'))
         );

@@ -65,10 +65,7 @@ fn walk(root: &Path, dir: &Path, t: &mut Tree) {
         let ft = md.file_type();
         let entry = if ft.is_symlink() {
             let target = std::fs::read_link(&p)
-                .map(|t| {
-                    t.to_string_lossy()
-                        .replace(&*root.to_string_lossy(), "@DIR@")
-                })
+                .map(|t| t.to_string_lossy().into_owned())
                 .unwrap_or_default();
             Entry::Link { target }
         } else if ft.is_dir() {
