@@ -260,7 +260,13 @@ pub async fn copy_file(
         if plan.changed() && !ctx.check_mode {
             run_all(ctx, &plan.commands).await?;
         }
-        return finish(ctx, out, &final_dest, cur.as_ref()).await;
+        // Nothing written: the facts found by the query are still true.
+        let known = if out.changed && !ctx.check_mode {
+            None
+        } else {
+            cur.as_ref()
+        };
+        return finish(ctx, out, &final_dest, known).await;
     }
     out.changed = true;
     if ctx.diff {
@@ -330,16 +336,18 @@ pub async fn copy_file(
     finish(ctx, out, &final_dest, None).await
 }
 
-/// Add the file facts of `dest` (from `known`, or a fresh stat).
+/// Add the file facts of `dest`: from `known` (still true), or a fresh
+/// stat after a write (none in check mode, where nothing was written).
 async fn finish(
     ctx: &ModuleContext,
     mut out: Outcome,
     dest: &str,
     known: Option<&RemoteStat>,
 ) -> Result<Outcome, ModuleError> {
-    let info = match (ctx.check_mode, known) {
-        (true, k) => stat::path_info(k, k),
-        (false, _) => stat::path_info_of(ctx, dest).await?,
+    let info = match (known, ctx.check_mode) {
+        (Some(k), _) => stat::path_info(Some(k), Some(k)),
+        (None, true) => Default::default(),
+        (None, false) => stat::path_info_of(ctx, dest).await?,
     };
     for (k, v) in info {
         out.data.insert(k, v);
