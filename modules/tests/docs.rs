@@ -35,3 +35,16 @@ fn module_pages_match_their_specs() {
         stale.join(", ")
     );
 }
+
+#[test]
+fn the_index_links_every_module() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/modules");
+    let index = std::fs::read_to_string(dir.join("README.md")).expect("docs/modules/README.md");
+    for m in srplay_modules::builtin_modules() {
+        let name = m.spec().name;
+        assert!(
+            index.contains(&format!("]({name}.md)")),
+            "README.md does not link {name}.md"
+        );
+    }
+}
