@@ -1,0 +1,47 @@
+//! `shell`: run a command line through a shell on the target (`/bin/sh`
+//! or `executable`), with pipes, redirections and variables.
+
+use crate::command::{self, CommandOptions, Invocation, COMMON_OPTIONS, RETURNS};
+use crate::util;
+use srplay_engine::module::{
+    ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
+};
+
+const OPTIONS: &[ArgSpec] = &[
+    COMMON_OPTIONS[0],
+    COMMON_OPTIONS[1],
+    COMMON_OPTIONS[2],
+    COMMON_OPTIONS[3],
+    COMMON_OPTIONS[4],
+    COMMON_OPTIONS[5],
+    COMMON_OPTIONS[6],
+    ArgSpec::new(
+        "executable",
+        ArgType::Str,
+        "The shell to run the command with (an absolute path); default `/bin/sh`.",
+    ),
+];
+
+pub static SPEC: ModuleSpec = ModuleSpec {
+    options: OPTIONS,
+    free_form: Some("_raw_params"),
+    mutually_exclusive: &[&["_raw_params", "cmd"]],
+    required_one_of: &[&["_raw_params", "cmd"]],
+    returns: RETURNS,
+    ..ModuleSpec::new("shell", "Execute shell commands on targets.")
+};
+
+pub struct Shell;
+
+#[async_trait::async_trait]
+impl Module for Shell {
+    fn spec(&self) -> &ModuleSpec {
+        &SPEC
+    }
+
+    async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
+        let o: CommandOptions = util::options(&SPEC, args)?;
+        let inv = Invocation::from_options(&o, true)?;
+        command::execute(ctx, &inv).await
+    }
+}

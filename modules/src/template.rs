@@ -1,0 +1,232 @@
+//! `template`: render a Jinja2 template on the controller with the host's
+//! variables (through `ctx.renderer`) and write the result like `copy`
+//! with `content` (checksums first, atomic, backup, validate, attrs).
+
+use crate::copy::{self, CopyOptions, Source};
+use crate::file::FILE_COMMON;
+use crate::util;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use srplay_engine::module::{
+    ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateOptions {
+    pub src: String,
+    pub dest: String,
+    pub backup: Option<bool>,
+    pub force: Option<bool>,
+    pub follow: Option<bool>,
+    pub validate: Option<String>,
+    pub newline_sequence: Option<String>,
+    pub output_encoding: Option<String>,
+    pub block_start_string: Option<String>,
+    pub block_end_string: Option<String>,
+    pub variable_start_string: Option<String>,
+    pub variable_end_string: Option<String>,
+    pub comment_start_string: Option<String>,
+    pub comment_end_string: Option<String>,
+    pub trim_blocks: Option<bool>,
+    pub lstrip_blocks: Option<bool>,
+    pub mode: Option<String>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+    pub attributes: Option<String>,
+    pub seuser: Option<String>,
+    pub serole: Option<String>,
+    pub setype: Option<String>,
+    pub selevel: Option<String>,
+    pub unsafe_writes: Option<bool>,
+}
+
+const OPTIONS: &[ArgSpec] = &[
+    ArgSpec::new("src", ArgType::Path, "The template on the controller (looked up in `templates/`).").required(),
+    ArgSpec::new("dest", ArgType::Path, "Where to write the rendered template on the target.").required(),
+    ArgSpec::new("backup", ArgType::Bool, "Keep a timestamped backup of the file it replaces.").default("false"),
+    ArgSpec::new("force", ArgType::Bool, "Replace a file whose content differs; `false` only writes when missing.").default("true"),
+    ArgSpec::new("follow", ArgType::Bool, "Follow a symlink at the destination.").default("false"),
+    ArgSpec::new("validate", ArgType::Str, "Command checking the rendered file (`%s` = its temp path) before it replaces the destination."),
+    ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file.").choices(&["\n", "\r", "\r\n"]).default("\"\\n\""),
+    ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file; only utf-8 is supported.").default("utf-8"),
+    ArgSpec::new("block_start_string", ArgType::Str, "Only the default `{%` is supported."),
+    ArgSpec::new("block_end_string", ArgType::Str, "Only the default `%}` is supported."),
+    ArgSpec::new("variable_start_string", ArgType::Str, "Only the default `{{` is supported."),
+    ArgSpec::new("variable_end_string", ArgType::Str, "Only the default `}}` is supported."),
+    ArgSpec::new("comment_start_string", ArgType::Str, "Only the default `{#` is supported."),
+    ArgSpec::new("comment_end_string", ArgType::Str, "Only the default `#}` is supported."),
+    ArgSpec::new("trim_blocks", ArgType::Bool, "Only the default (true) is supported.").default("true"),
+    ArgSpec::new("lstrip_blocks", ArgType::Bool, "Only the default (false) is supported.").default("false"),
+    FILE_COMMON[0], FILE_COMMON[1], FILE_COMMON[2], FILE_COMMON[3], FILE_COMMON[4],
+    FILE_COMMON[5], FILE_COMMON[6], FILE_COMMON[7], FILE_COMMON[8],
+];
+
+pub static SPEC: ModuleSpec = ModuleSpec {
+    options: OPTIONS,
+    returns: &[
+        ("dest", "Destination file."),
+        ("src", "The template used."),
+        ("checksum", "sha1 of the rendered file."),
+        ("backup_file", "Name of the backup file created."),
+        ("mode", "Permissions of the file, e.g. `0644`."),
+        ("owner", "Owner's name."),
+        ("group", "Group's name."),
+        ("uid", "Owner's uid."),
+        ("gid", "Group's gid."),
+        ("size", "Size in bytes."),
+        ("state", "`file`."),
+    ],
+    ..ModuleSpec::new("template", "Template a file out to a target host.")
+};
+
+pub struct Template;
+
+#[async_trait::async_trait]
+impl Module for Template {
+    fn spec(&self) -> &ModuleSpec {
+        &SPEC
+    }
+
+    async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
+        let o: TemplateOptions = util::options(&SPEC, args)?;
+        if let Some(e) = unsupported(&o) {
+            return Ok(Outcome::failed(e));
+        }
+        let Some(path) = ctx.find_file("templates", &o.src) else {
+            return Ok(Outcome::failed(format!(
+                "Could not find or access '{}' on the Ansible Controller.",
+                o.src
+            )));
+        };
+        let source = std::fs::read_to_string(&path).map_err(|e| {
+            ModuleError::failed(format!("could not read template {}: {e}", path.display()))
+        })?;
+        let extra = template_vars(ctx, &path, &o.dest);
+        let name = path.to_string_lossy().into_owned();
+        let rendered = match ctx.renderer.render(&name, &source, &extra) {
+            Ok(r) => r,
+            Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
+        };
+        let rendered = apply_newlines(&rendered, o.newline_sequence.as_deref().unwrap_or("\n"));
+        let mut src = Source::bytes(rendered.into_bytes());
+        src.display = name.clone();
+        src.basename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let copy_opts = CopyOptions {
+            src: None,
+            content: None,
+            dest: o.dest.clone(),
+            backup: o.backup,
+            force: o.force,
+            validate: o.validate.clone(),
+            directory_mode: None,
+            remote_src: None,
+            local_follow: None,
+            follow: o.follow,
+            checksum: None,
+            decrypt: None,
+            mode: o.mode.clone(),
+            owner: o.owner.clone(),
+            group: o.group.clone(),
+            attributes: None,
+            seuser: None,
+            serole: None,
+            setype: None,
+            selevel: None,
+            unsafe_writes: None,
+            original_basename: None,
+        };
+        crate::util::write::check_validate(o.validate.as_deref())?;
+        copy::copy_file(ctx, &copy_opts, &src, &o.dest).await
+    }
+}
+
+fn unsupported(o: &TemplateOptions) -> Option<String> {
+    let custom = [
+        (&o.block_start_string, "{%"),
+        (&o.block_end_string, "%}"),
+        (&o.variable_start_string, "{{"),
+        (&o.variable_end_string, "}}"),
+        (&o.comment_start_string, "{#"),
+        (&o.comment_end_string, "#}"),
+    ];
+    if custom
+        .iter()
+        .any(|(v, d)| v.as_deref().is_some_and(|v| v != *d))
+    {
+        return Some("template: custom Jinja delimiters are not supported".into());
+    }
+    if o.trim_blocks == Some(false) || o.lstrip_blocks == Some(true) {
+        return Some(
+            "template: only trim_blocks=true and lstrip_blocks=false are supported".into(),
+        );
+    }
+    match o.output_encoding.as_deref() {
+        None | Some("utf-8") | Some("utf8") | Some("UTF-8") => None,
+        Some(e) => Some(format!(
+            "template: output_encoding {e} is not supported (only utf-8)"
+        )),
+    }
+}
+
+/// The variables Ansible's template action adds for the template.
+fn template_vars(ctx: &ModuleContext, path: &std::path::Path, dest: &str) -> Map<String, Value> {
+    use std::os::unix::fs::MetadataExt;
+    let full = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let uid = std::fs::metadata(&full).map(|m| m.uid()).unwrap_or(0);
+    let owner = user_name(uid).unwrap_or_else(|| uid.to_string());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let _ = ctx;
+    let mut m = Map::new();
+    m.insert("template_path".into(), json!(full.to_string_lossy()));
+    m.insert("template_fullpath".into(), json!(full.to_string_lossy()));
+    m.insert("template_destpath".into(), json!(dest));
+    m.insert("template_host".into(), json!(host));
+    m.insert("template_uid".into(), json!(owner));
+    m.insert(
+        "template_run_date".into(),
+        json!(chrono::Local::now()
+            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .to_string()),
+    );
+    m.insert("ansible_managed".into(), json!("Ansible managed"));
+    m
+}
+
+/// The user name of a controller uid (from /etc/passwd).
+fn user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.get(2)?.parse::<u32>().ok()? == uid).then(|| f[0].to_string())
+    })
+}
+
+fn apply_newlines(text: &str, seq: &str) -> String {
+    if seq == "\n" {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\n', seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_table() {
+        let cases = [
+            ("a\nb\n", "\n", "a\nb\n"),
+            ("a\nb\n", "\r\n", "a\r\nb\r\n"),
+            ("a\r\nb", "\r", "a\rb"),
+        ];
+        for (input, seq, want) in cases {
+            assert_eq!(apply_newlines(input, seq), want);
+        }
+    }
+}

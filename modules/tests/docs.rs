@@ -1,0 +1,50 @@
+//! `docs/modules/<name>.md` must carry the options and return values of
+//! each module exactly as its `ModuleSpec` declares them. Run with
+//! `SRPLAY_BLESS=1` to rewrite the generated parts after changing a spec.
+
+use std::path::PathBuf;
+
+#[test]
+fn module_pages_match_their_specs() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/modules");
+    let bless = std::env::var_os("SRPLAY_BLESS").is_some();
+    let mut stale = Vec::new();
+    for m in srplay_modules::builtin_modules() {
+        let spec = m.spec();
+        let path = dir.join(format!("{}.md", spec.name));
+        let existing = std::fs::read_to_string(&path).ok();
+        let want = srplay_modules::docs::update_page(existing.as_deref(), spec);
+        if existing.as_deref() != Some(want.as_str()) {
+            if bless {
+                std::fs::create_dir_all(&dir).expect("docs dir");
+                std::fs::write(&path, &want).expect("write doc page");
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+        let page = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            bless || page.contains("## Example") && page.contains("```yaml"),
+            "{} has no example",
+            path.display()
+        );
+    }
+    assert!(
+        stale.is_empty(),
+        "out of date (run `SRPLAY_BLESS=1 cargo test -p srplay-modules --test docs`): {}",
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn the_index_links_every_module() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/modules");
+    let index = std::fs::read_to_string(dir.join("README.md")).expect("docs/modules/README.md");
+    for m in srplay_modules::builtin_modules() {
+        let name = m.spec().name;
+        assert!(
+            index.contains(&format!("]({name}.md)")),
+            "README.md does not link {name}.md"
+        );
+    }
+}
