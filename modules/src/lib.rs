@@ -10,9 +10,13 @@ pub mod keytab;
 pub mod port_probe;
 pub mod sql;
 pub mod starrocks;
+pub mod starrocks_backend;
+pub mod starrocks_broker;
+pub mod starrocks_compute_node;
 pub mod starrocks_config;
 pub mod starrocks_config_diff;
 pub mod starrocks_facts;
+pub mod starrocks_frontend;
 
 /// Add every built-in module of this crate to `registry`.
 pub fn register_all(registry: &mut ModuleRegistry) {
@@ -21,7 +25,11 @@ pub fn register_all(registry: &mut ModuleRegistry) {
     registry.register(Arc::new(keytab::KeytabCheck));
     registry.register(Arc::new(port_probe::PortProbe));
     registry.register(Arc::new(sql::Sql));
+    registry.register(Arc::new(starrocks_backend::StarrocksBackend));
+    registry.register(Arc::new(starrocks_broker::StarrocksBroker));
+    registry.register(Arc::new(starrocks_compute_node::StarrocksComputeNode));
     registry.register(Arc::new(starrocks_config::StarrocksConfig));
     registry.register(Arc::new(starrocks_config_diff::StarrocksConfigDiff));
     registry.register(Arc::new(starrocks_facts::StarrocksFacts));
+    registry.register(Arc::new(starrocks_frontend::StarrocksFrontend));
 }
