@@ -208,7 +208,7 @@ impl Module for StarrocksBackend {
             poll,
             start: Instant::now(),
         };
-        let backends = job.fe.backends().await.map_err(|e| {
+        let backends = job.read_backends().await.map_err(|e| {
             fail(format!(
                 "cannot read SHOW BACKENDS: {e} (is {} a StarRocks FE's query_port?)",
                 job.fe.endpoint()
@@ -226,6 +226,28 @@ impl Module for StarrocksBackend {
 }
 
 impl Job<'_> {
+    /// The BEs; with `wait`, an unreachable FE is retried until `timeout`
+    /// so a re-run can resume while the FE restarts.
+    async fn read_backends(&self) -> Result<Vec<Backend>, String> {
+        if !self.o.wait || self.ctx.check_mode {
+            return self.fe.backends().await.map_err(|e| e.to_string());
+        }
+        let mut got = Vec::new();
+        let fe = &self.fe;
+        Waiter::new(self.timeout, self.poll)
+            .until(
+                self.ctx.progress.as_ref(),
+                || async move { fe.backends().await },
+                |b| {
+                    got = b;
+                    Verdict::Done
+                },
+            )
+            .await
+            .map_err(|e| e.message(self.timeout))?;
+        Ok(got)
+    }
+
     async fn present(&self, before: Option<&Backend>) -> Step {
         let mut step = match before {
             Some(b) => {
