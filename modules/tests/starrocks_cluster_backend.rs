@@ -500,6 +500,29 @@ fn a_be_dying_mid_decommission_fails_clearly_or_is_waited_for() {
         .count();
     assert_eq!(dead_lines, 1, "{:?}", rec.lines());
     assert!(decommissioning(&sim, &be1));
+
+    // cancel it: check mode first, then for real, then idempotent
+    let cancel = json!({"state": "cancel_decommission"});
+    let r = outcome(&StarrocksBackend, CHECK, args(&sim, &be1, cancel.clone()));
+    assert_eq!(
+        (r["changed"].clone(), r["queries"].clone()),
+        (json!(true), json!([]))
+    );
+    assert!(decommissioning(&sim, &be1), "check mode");
+    let r = outcome(&StarrocksBackend, NORMAL, args(&sim, &be1, cancel.clone()));
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        r["queries"],
+        json!([format!("CANCEL DECOMMISSION BACKEND \"{be1}\"")])
+    );
+    assert_eq!(r["backend"]["after"]["decommissioned"], false);
+    assert!(r["diff"]["after"]
+        .as_str()
+        .unwrap()
+        .contains("decommissioned: false"));
+    assert!(!decommissioning(&sim, &be1));
+    let r = outcome(&StarrocksBackend, NORMAL, args(&sim, &be1, cancel));
+    assert_eq!(r["changed"], false);
 }
 
 #[test]
