@@ -55,6 +55,9 @@ pub struct InventoryArgs {
     /// Write the output to a file instead of stdout.
     #[arg(long = "output", value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// Verbosity (accepted for compatibility; srplay prints the same either way).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Group for --graph (ansible's positional `pattern`).
     #[arg(value_name = "GROUP")]
     pub pattern: Option<String>,
