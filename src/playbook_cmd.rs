@@ -113,6 +113,14 @@ pub struct PlaybookArgs {
 /// `inventory-parser`; a broken source is an error, not a warning, since
 /// running against half an inventory is never what an operator wants.
 pub fn load_inventory(sources: &[String]) -> Result<Box<dyn InventoryView>> {
+    // ansible-playbook only warns about a missing -i path and runs against
+    // nothing; an operator who named an inventory wants to hear it is gone.
+    if let Some(missing) = sources
+        .iter()
+        .find(|s| !s.contains(',') && !Path::new(s.as_str()).exists())
+    {
+        bail!("the inventory {missing} does not exist");
+    }
     let inventory = inventory_parser::Inventory::load(sources)?;
     for w in inventory.warnings() {
         eprintln!("[WARNING]: {w}");

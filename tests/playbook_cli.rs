@@ -76,14 +76,15 @@ fn secrets_stay_hidden_at_every_verbosity() {
 }
 
 #[test]
-fn ssh_hosts_are_unreachable_without_the_transport() {
+fn an_ssh_host_that_refuses_is_unreachable_with_ssh_reason() {
     let play = fixture("play.yml");
-    let out = srplay(&["-i", "remote1,", &play]);
+    // Nothing listens on port 1: ssh fails at once with its own reason.
+    let out = srplay(&["-i", "127.0.0.9,", "-e", "ansible_port=1", &play]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}");
-    assert!(stdout.contains("fatal: [remote1]: UNREACHABLE! => {\"changed\": false, \"msg\": \"ssh transport not built in this build\", \"unreachable\": true}"), "{stdout}");
+    assert!(stdout.contains("fatal: [127.0.0.9]: UNREACHABLE! => {\"changed\": false, \"msg\": \"Failed to connect to the host via ssh: ssh: connect to host 127.0.0.9 port 1: Connection refused\", \"unreachable\": true}"), "{stdout}");
     assert!(
-        stdout.contains("remote1                    : ok=2    changed=0    unreachable=1"),
+        stdout.contains("127.0.0.9                  : ok=2    changed=0    unreachable=1"),
         "{stdout}"
     );
 }
@@ -120,7 +121,7 @@ fn inputs_and_refusals_table() {
         (
             vec!["-i", "/nonexistent/hosts.ini", &play],
             1,
-            "inventory files need inventory-parser",
+            "the inventory /nonexistent/hosts.ini does not exist",
         ),
         (
             vec!["-i", "localhost,", "/nonexistent/site.yml"],
