@@ -171,8 +171,11 @@ impl Executor {
         if let Some(r) = &task.ctx.role {
             v.push(r.path.clone());
         }
-        v.push(task.ctx.dir());
-        v.push(self.loader.playbook_dir().to_path_buf());
+        for d in [task.ctx.dir(), self.loader.playbook_dir().to_path_buf()] {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+        }
         v
     }
 
@@ -577,6 +580,13 @@ impl Executor {
             Ok(a) => a,
             Err(e) => return failed_result(e.to_string()),
         };
+        // Values of `no_log` options are masked wherever a result repeats them.
+        let secrets: Vec<String> = spec
+            .secret_options()
+            .filter_map(|o| args.get(o).and_then(Value::as_str))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         let check = self
             .bool_opt(scope, task, "check_mode", vars)
             .unwrap_or(self.opts.check);
@@ -635,7 +645,13 @@ impl Executor {
             progress: self.reporter.host_progress(host),
         };
         let _ = prt;
-        outcome_map(module.run(&ctx, args).await)
+        let mut r = outcome_map(module.run(&ctx, args).await);
+        if !secrets.is_empty() {
+            for v in r.values_mut() {
+                mask(v, &secrets);
+            }
+        }
+        r
     }
 
     fn with_cli_defaults(&self, mut vars: Map<String, Value>) -> Map<String, Value> {
@@ -976,6 +992,23 @@ impl Executor {
             failed_hard,
             registered,
         }
+    }
+}
+
+/// Replace every occurrence of a secret inside string values (Ansible's
+/// `remove_values`).
+fn mask(v: &mut Value, secrets: &[String]) {
+    match v {
+        Value::String(s) => {
+            for secret in secrets {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "********");
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| mask(x, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|x| mask(x, secrets)),
+        _ => {}
     }
 }
 
