@@ -210,9 +210,18 @@ impl Executor {
             });
         }
         let mut results: Vec<(usize, String, HostDone)> = Vec::new();
-        while let Some(r) = set.join_next().await {
-            if let Ok(r) = r {
-                results.push(r);
+        loop {
+            tokio::select! {
+                next = set.join_next() => match next {
+                    Some(Ok(r)) => results.push(r),
+                    Some(Err(_)) => {}
+                    None => break,
+                },
+                _ = self.cancel.cancelled() => {
+                    // Dropping the tasks kills their commands (kill_on_drop).
+                    set.abort_all();
+                    return;
+                }
             }
         }
         results.sort_by_key(|r| r.0);
