@@ -319,9 +319,6 @@ impl Executor {
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
         let mut results = Vec::new();
-        // Items skipped by `when` are printed when the loop ends, after the
-        // task's own `skipping:` line when every item was skipped (ansible-core).
-        let mut pending: Vec<(String, Map<String, Value>, Arc<LazyVars>)> = Vec::new();
         let n = items.len();
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
@@ -331,13 +328,9 @@ impl Executor {
             let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
             let label = self.item_label(task, item, &ivars);
             let conds: Vec<&Value> = task.kw.when.iter().collect();
-            let mut when_skipped = false;
             let mut r = match first_false(&conds, &ivars) {
                 Err(e) => failed_result(e),
-                Ok(Some(c)) => {
-                    when_skipped = true;
-                    skipped(c)
-                }
+                Ok(Some(c)) => skipped(c),
                 Ok(None) => {
                     self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
                         .await
@@ -349,20 +342,16 @@ impl Executor {
                 }
             }
             r.insert("_ansible_item_label".into(), Value::String(label.clone()));
-            if when_skipped && self.opts.verbosity == 0 {
-                pending.push((label, r.clone(), ivars.clone()));
-            } else {
-                self.emit(
-                    task,
-                    host,
-                    delegate.as_deref(),
-                    Some(label),
-                    &r,
-                    no_log,
-                    scope,
-                    &ivars,
-                );
-            }
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                Some(label),
+                &r,
+                no_log,
+                scope,
+                &ivars,
+            );
             self.apply_effects(prt, task, host, delegate.as_deref(), &r);
             results.push(Value::Object(public(&r)));
         }
@@ -391,18 +380,6 @@ impl Executor {
         agg.insert("_ansible_action".into(), task.short_action().into());
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
-        for (l, pr, pv) in pending.drain(..) {
-            self.emit(
-                task,
-                host,
-                delegate.as_deref(),
-                Some(l),
-                &pr,
-                no_log,
-                scope,
-                &pv,
-            );
-        }
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
     }
 

@@ -229,14 +229,24 @@ impl Executor {
             // The one result stands for every host: registered values and
             // set_fact/include_vars results are applied to all of them.
             if let Some((_, _, done)) = results.first() {
-                let short = self.loader.registry().get(&task.action).map(|m| m.spec().name).unwrap_or("");
-                let facts = done.registered.get("ansible_facts").and_then(Value::as_object).cloned();
+                let short = self
+                    .loader
+                    .registry()
+                    .get(&task.action)
+                    .map(|m| m.spec().name)
+                    .unwrap_or("");
+                let facts = done
+                    .registered
+                    .get("ansible_facts")
+                    .and_then(Value::as_object)
+                    .cloned();
                 let ok = done.registered.get("failed").and_then(Value::as_bool) != Some(true);
                 let mut st = self.state();
                 for h in &hosts[1..] {
                     let hs = st.host(h);
                     if let Some(reg) = &task.register {
-                        hs.set_facts.insert(reg.clone(), Value::Object(done.registered.clone()));
+                        hs.set_facts
+                            .insert(reg.clone(), Value::Object(done.registered.clone()));
                     }
                     if let (Some(f), true) = (&facts, ok) {
                         match short {
