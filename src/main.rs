@@ -1,7 +1,6 @@
 //! Minimal entry point for the engine branch; the lead's `main.rs` replaces it.
 
 mod playbook_cmd;
-mod playbook_list;
 
 use clap::Parser;
 

@@ -171,7 +171,17 @@ impl Executor {
         } else {
             TaskKind::Task
         };
-        self.cb.task_start(&task.display_name(), kind);
+        // With `strategy: free` hosts reach a task at different times; its
+        // banner is printed once, by the first.
+        let first = !prt.free
+            || prt
+                .banners
+                .lock()
+                .expect("not poisoned")
+                .insert(Arc::as_ptr(task) as usize);
+        if first {
+            self.cb.task_start(&task.display_name(), kind);
+        }
         if self.opts.step && !self.step_confirm(task) {
             return;
         }
