@@ -119,7 +119,12 @@ pub struct Executor {
     pub(crate) start_at_pending: AtomicBool,
     /// Set when a play ran out of hosts: later plays do not run.
     pub(crate) stop_all: AtomicBool,
+    /// `group_vars/`, `host_vars/` next to the playbook, per host.
+    pub(crate) pb_vars_cache: Mutex<std::collections::HashMap<String, PlaybookDirVars>>,
 }
+
+/// A host's (group vars, host vars) read from next to the playbook.
+pub(crate) type PlaybookDirVars = (Map<String, Value>, Map<String, Value>);
 
 impl Executor {
     pub fn new(
@@ -143,6 +148,7 @@ impl Executor {
             cancel: Cancel::default(),
             start_at_pending: AtomicBool::new(start_at),
             stop_all: AtomicBool::new(false),
+            pb_vars_cache: Mutex::new(Default::default()),
         })
     }
 
