@@ -4,7 +4,6 @@
 mod doc_cmd;
 mod inventory_cmd;
 mod playbook_cmd;
-mod playbook_list;
 mod playground_cmd;
 mod registry;
 

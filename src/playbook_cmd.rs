@@ -3,6 +3,8 @@
 //! Loads and validates every playbook before touching any host, then runs
 //! them with the engine and returns `ansible-playbook`'s exit code.
 
+mod list;
+
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{Map, Value};
 use srplay_engine::executor::{ConnectionFactory, Executor, RunOptions, SshFactory};
@@ -215,7 +217,18 @@ fn load_all(
     ok.then_some(out)
 }
 
+/// Run `srplay PLAYBOOK...`; returns the exit code. Hosts that are not
+/// `local` are unreachable in this form: see [`run_with_transport`].
 pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
+    run_with_transport(args, registry, ssh_factory()?)
+}
+
+/// [`run`] with the factory that opens non-local connections (SSH).
+pub fn run_with_transport(
+    args: &PlaybookArgs,
+    registry: ModuleRegistry,
+    factory: Arc<dyn ConnectionFactory>,
+) -> Result<i32> {
     if args.playbooks.is_empty() {
         bail!("no playbook given: srplay PLAYBOOK... [-i INVENTORY]");
     }
@@ -264,7 +277,7 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         for (_, pb) in &playbooks {
             print!(
                 "{}",
-                crate::playbook_list::listing(
+                list::listing(
                     pb,
                     inventory.as_ref(),
                     &opts,
@@ -281,13 +294,7 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         .worker_threads(2)
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_playbooks(
-        args,
-        playbooks,
-        inventory,
-        opts,
-        ssh_factory()?,
-    ))
+    runtime.block_on(run_playbooks(args, playbooks, inventory, opts, factory))
 }
 
 /// The OpenSSH transport with `ANSIBLE_*` defaults (`-u`, `--private-key`

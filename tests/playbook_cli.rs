@@ -158,3 +158,41 @@ fn inputs_and_refusals_table() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn sigint_stops_the_running_task_and_prints_the_recap() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let play = dir.path().join("play.yml");
+    std::fs::write(&play, "- hosts: all\n  gather_facts: false\n  tasks:\n    - pause: seconds=600\n    - debug: msg=never\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_srplay"))
+        .args(["-i", "localhost,", "-c", "local", play.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Wait until the pause is running, then interrupt.
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("Pausing for 600 seconds") {
+        assert_eq!(
+            stdout.read(&mut byte).unwrap(),
+            1,
+            "srplay ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("PLAY RECAP"), "{rest}");
+    assert!(!rest.contains("never"), "{rest}");
+}
