@@ -64,7 +64,9 @@ pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error>
     if let Some(e) = expr_cache().lock().expect("not poisoned").get(src) {
         return Ok(e.clone());
     }
-    let e = Arc::new(environment().compile_expression_owned(src.to_string())?);
+    // Ansible keeps backslashes in string literals as written ('\d+').
+    let text = super::filters::raw_string_literals(src).into_owned();
+    let e = Arc::new(environment().compile_expression_owned(text)?);
     expr_cache()
         .lock()
         .expect("not poisoned")
@@ -78,7 +80,11 @@ pub fn template(src: &str) -> Result<Arc<Template<'static, 'static>>, Error> {
         return Ok(t.clone());
     }
     // The cache lives as long as the process; so does the source it borrows.
-    let leaked: &'static str = Box::leak(src.to_string().into_boxed_str());
+    let leaked: &'static str = Box::leak(
+        super::filters::raw_string_literals(src)
+            .into_owned()
+            .into_boxed_str(),
+    );
     let t = Arc::new(environment().template_from_str(leaked)?);
     tpl_cache()
         .lock()
