@@ -56,7 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Inventory(args)) => inventory_cmd::run(&args),
         Some(Command::Playground(args)) => playground_cmd::run(&args),
-        Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::builtin()),
+        Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::documented(&args.module_path)?),
         Some(Command::Srsim { args }) => {
             let argv = std::iter::once("srsim".to_string()).chain(args).collect();
             Ok(starrocks_sim::cli::main_with_args(argv))

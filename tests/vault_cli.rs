@@ -26,7 +26,11 @@ fn vault(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("run ansible-vault");
-    assert!(out.status.success(), "ansible-vault {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ansible-vault {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -47,8 +51,21 @@ fn project() -> tempfile::TempDir {
     std::fs::write(d.join("pw"), "correct horse\n").unwrap();
     std::fs::write(d.join("wrong"), "battery staple\n").unwrap();
     std::fs::write(d.join("secrets.yml"), format!("db_password: {SECRET}\n")).unwrap();
-    vault(d, &["encrypt", "--vault-password-file", "pw", "secrets.yml"]);
-    let s = vault(d, &["encrypt_string", "--vault-password-file", "pw", "inline-S3cret", "--name", "api_token"]);
+    vault(
+        d,
+        &["encrypt", "--vault-password-file", "pw", "secrets.yml"],
+    );
+    let s = vault(
+        d,
+        &[
+            "encrypt_string",
+            "--vault-password-file",
+            "pw",
+            "inline-S3cret",
+            "--name",
+            "api_token",
+        ],
+    );
     let inline = String::from_utf8(s.stdout).unwrap();
     std::fs::write(
         d.join("play.yml"),
@@ -66,26 +83,68 @@ fn project() -> tempfile::TempDir {
 #[test]
 fn vaulted_values_decrypt_and_are_masked_in_output() {
     let t = project();
-    let out = srplay(t.path(), &["-i", "localhost,", "-c", "local", "--vault-password-file", "pw", "play.yml", "-v"]);
+    let out = srplay(
+        t.path(),
+        &[
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "--vault-password-file",
+            "pw",
+            "play.yml",
+            "-v",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_to_string(t.path().join("out")).unwrap(), format!("{SECRET}/inline-S3cret"));
-    assert!(!stdout.contains(SECRET) && !stdout.contains("inline-S3cret"), "secret printed:\n{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("out")).unwrap(),
+        format!("{SECRET}/inline-S3cret")
+    );
+    assert!(
+        !stdout.contains(SECRET) && !stdout.contains("inline-S3cret"),
+        "secret printed:\n{stdout}"
+    );
     assert!(stdout.contains("the password is ********"), "{stdout}");
 }
 
 #[test]
 fn vault_ids_with_labels_work() {
     let t = project();
-    let out = srplay(t.path(), &["-i", "localhost,", "-c", "local", "--vault-id", "prod@pw", "play.yml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = srplay(
+        t.path(),
+        &[
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "--vault-id",
+            "prod@pw",
+            "play.yml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn wrong_or_missing_password_fails_before_any_task() {
     let t = project();
     let cases: [(&[&str], &str); 2] = [
-        (&["--vault-password-file", "wrong"], "Decryption failed (no vault secrets were found that could decrypt)"),
+        (
+            &["--vault-password-file", "wrong"],
+            "Decryption failed (no vault secrets were found that could decrypt)",
+        ),
         (&[], "no vault secrets were given"),
     ];
     for (extra, want) in cases {
@@ -96,6 +155,9 @@ fn wrong_or_missing_password_fails_before_any_task() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
         assert!(stderr.contains(want), "{extra:?}: {stderr}");
-        assert!(!t.path().join("out").exists(), "a task ran despite the vault error");
+        assert!(
+            !t.path().join("out").exists(),
+            "a task ran despite the vault error"
+        );
     }
 }

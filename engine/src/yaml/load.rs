@@ -25,10 +25,14 @@ pub fn load_file(path: &Path) -> Result<Vec<Node>, YamlError> {
 /// A whole vault-encrypted file (`ansible-vault encrypt vars.yml`): every
 /// string in it is treated as a secret in output.
 fn load_vault_file(text: &str, file: Arc<PathBuf>) -> Result<Vec<Node>, YamlError> {
-    let plain = crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
-        YamlError::new(format!("cannot decrypt {}: {e}", file.display()), Pos::new(file.clone(), 1, 1))
+    let plain =
+        crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
+            YamlError::new(
+                format!("cannot decrypt {}: {e}", file.display()),
+                Pos::new(file.clone(), 1, 1),
+            )
             .hint("give the password with --vault-password-file, --vault-id or --ask-vault-pass")
-    })?;
+        })?;
     let docs = load_str(&plain, file)?;
     for d in &docs {
         reveal_strings(d);
@@ -223,10 +227,14 @@ impl<'a> Builder<'a> {
 
 /// A `!vault` value, decrypted with the run's secrets and masked in output.
 fn decrypt_value(text: &str, pos: &Pos) -> Result<String, YamlError> {
-    let plain = crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
-        YamlError::new(format!("cannot decrypt this !vault value: {e}"), pos.clone())
+    let plain =
+        crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
+            YamlError::new(
+                format!("cannot decrypt this !vault value: {e}"),
+                pos.clone(),
+            )
             .hint("give the password with --vault-password-file, --vault-id or --ask-vault-pass")
-    })?;
+        })?;
     crate::vault::reveal(&plain);
     Ok(plain.to_string())
 }
