@@ -445,6 +445,17 @@ fn write_inventory(c: &Cluster) -> anyhow::Result<()> {
         }
         s += "\n";
     }
+    // The SOP playbooks' checklist (playbooks/precheck.yml) checks the OS
+    // user and the open-files limit: on a playground host those are the
+    // caller's own, not a production server's.
+    let user = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "root".into());
+    s += &format!("[all:vars]\nsr_user={user}\nsr_min_nofile=1024\nsr_port_check_state=closed\n");
     crate::persist::write_atomic(&c.dir.join("hosts"), s.as_bytes())
 }
 
