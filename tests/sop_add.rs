@@ -146,3 +146,122 @@ fn add_fe_refuses_even_followers_adds_observer_and_drop_fe_keeps_the_leader() {
         "dropped FE still running"
     );
 }
+
+#[test]
+fn add_fe_and_add_be_update_prometheus_and_the_proxy_pool() {
+    let pg = Pg::up("127.0.46", &["--fe", "1", "--be", "1"]);
+    let mon = pg.path("prometheus.yml");
+    std::fs::write(
+        &mon,
+        "scrape_configs:\n  - job_name: starrocks_fe\n    static_configs:\n      - targets:\n          # srplay: starrocks_fe targets\n  - job_name: starrocks_be\n    static_configs:\n      - targets:\n          # srplay: starrocks_be targets\n",
+    )
+    .unwrap();
+    let proxy = pg.path("nginx.conf");
+    std::fs::write(&proxy, "stream {\n  upstream starrocks {\n  }\n}\n").unwrap();
+    let mut inv = std::fs::read_to_string(&pg.hosts).unwrap();
+    inv += &format!(
+        "\n[prometheus]\nmon1 ansible_connection=local\n\n[proxy]\nlb1 ansible_connection=local\n\n[all:vars]\nsr_prometheus_config={}\nsr_proxy_config={}\n",
+        mon.display(),
+        proxy.display()
+    );
+    std::fs::write(&pg.hosts, inv).unwrap();
+    let (fe2, be2) = (pg.addr("fe2"), pg.addr("be2"));
+
+    let (code, out) = pg.play("add_fe.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = pg.play("add_be.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let prom = std::fs::read_to_string(&mon).unwrap();
+    assert!(prom.contains(&format!("- '{fe2}:8030'")), "{prom}");
+    assert!(prom.contains(&format!("- '{be2}:8040'")), "{prom}");
+    let pool = std::fs::read_to_string(&proxy).unwrap();
+    assert!(pool.contains(&format!("server {fe2}:9030;")), "{pool}");
+
+    // the checklist now finds both listed
+    let (code, out) = pg.play("precheck.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{fe2}:9030 in the pool")), "{out}");
+    assert!(out.contains(&format!("{be2}:8040 listed")), "{out}");
+
+    // an existing BE missing from Prometheus is a FAIL
+    let (code, out) = pg.play("precheck.yml", &["-e", "sr_targets=be1"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("12 prometheus target"), "{out}");
+
+    // drop_fe removes the FE from both
+    let (code, out) = pg.play(
+        "drop_fe.yml",
+        &["-e", "sr_targets=fe2", "-e", "sr_confirm=yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(!std::fs::read_to_string(&proxy).unwrap().contains(&fe2));
+    assert!(!std::fs::read_to_string(&mon)
+        .unwrap()
+        .contains(&format!("{fe2}:")));
+}
+
+#[test]
+fn udf_jars_must_match_the_reference() {
+    let pg = Pg::up("127.0.47", &["--fe", "1", "--be", "1", "--spare-fe", "0"]);
+    for be in ["be1", "be2"] {
+        std::fs::create_dir_all(pg.path(&format!("{be}/be/lib/udf"))).unwrap();
+    }
+    std::fs::write(pg.path("be1/be/lib/udf/my_udf.jar"), b"v2").unwrap();
+    std::fs::write(pg.path("be2/be/lib/udf/my_udf.jar"), b"v1").unwrap();
+    let jars = r#"{"sr_udf_jars": ["my_udf.jar"]}"#;
+    let (code, out) = pg.play("precheck.yml", &["-e", jars]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("missing or different checksum: my_udf.jar"),
+        "{out}"
+    );
+    std::fs::write(pg.path("be2/be/lib/udf/my_udf.jar"), b"v2").unwrap();
+    let (code, out) = pg.play("precheck.yml", &["-e", jars]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 jar(s) match the reference"), "{out}");
+}
+
+#[test]
+fn checklist_items_fail_with_a_specific_message() {
+    let pg = Pg::up("127.0.48", &["--fe", "1", "--be", "1"]);
+    let closed = format!("{}:9", pg.addr("be1"));
+    // (extra vars as JSON, the FAIL text expected)
+    let cases = [
+        (
+            format!(r#"{{"sr_catalog_endpoints": ["{closed}"]}}"#),
+            format!("6 catalog endpoints: unreachable: {closed}"),
+        ),
+        (
+            r#"{"sr_catalog_conf_files": ["/nonexistent/hdfs-site.xml"]}"#.to_string(),
+            "6 catalog conf files: missing: /nonexistent/hdfs-site.xml".to_string(),
+        ),
+        (
+            format!(r#"{{"sr_broker_endpoints": ["{closed}"]}}"#),
+            format!("7 broker: unreachable: {closed}"),
+        ),
+        (
+            r#"{"sr_user": "no_such_user_srplay"}"#.to_string(),
+            "user no_such_user_srplay does not exist".to_string(),
+        ),
+        (
+            r#"{"sr_min_nofile": 99999999}"#.to_string(),
+            "1 os: ulimit -Hn".to_string(),
+        ),
+        (
+            r#"{"sr_java_home": "/nonexistent/jdk"}"#.to_string(),
+            "1 os: JDK".to_string(),
+        ),
+    ];
+    for (vars, want) in cases {
+        let (code, out) = pg.play("precheck.yml", &["-e", &vars]);
+        assert_ne!(code, 0, "{vars}: {out}");
+        let fail_line = out
+            .lines()
+            .find(|l| l.contains("pre-scaling checklist failed"))
+            .unwrap_or_else(|| panic!("{vars}: no failure message:\n{out}"));
+        assert!(
+            fail_line.contains(&want),
+            "{vars}: want {want} in {fail_line}"
+        );
+    }
+}
