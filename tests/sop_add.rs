@@ -265,3 +265,22 @@ fn checklist_items_fail_with_a_specific_message() {
         );
     }
 }
+
+#[test]
+fn the_root_password_comes_from_the_environment_and_is_never_printed() {
+    let pg = Pg::up("127.0.49", &["--fe", "1", "--be", "1", "--spare-fe", "0"]);
+    let secret = "s3cr3t-Pw-4711";
+    pg.sql(
+        &pg.leader(),
+        &format!("SET PASSWORD = PASSWORD('{secret}')"),
+    );
+
+    let (code, out) = pg.play("add_be.yml", &["--check"]);
+    assert_ne!(code, 0, "no password, yet logged in:\n{out}");
+    assert!(out.contains("Access denied"), "{out}");
+
+    let (code, out) = pg.play_with_password("add_be.yml", &["-vvv"], Some(secret));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains(secret), "the password was printed:\n{out}");
+    assert!(pg.row("SHOW BACKENDS", &pg.addr("be2")).is_some());
+}

@@ -83,6 +83,19 @@ fn decommission_refuses_unsafe_then_resumes_and_survives_dropped_connections() {
         "decommissioned without confirmation"
     );
 
+    // --check sends nothing
+    let (code, out) = pg.play(
+        "decommission_be.yml",
+        &args(&["-e", "sr_confirm=yes", "--check"]),
+    );
+    assert_eq!(code, 0, "{out}");
+    let row = pg.row("SHOW BACKENDS", &be3).unwrap();
+    assert_eq!(
+        Pg::cells(&row)[10],
+        "false",
+        "check mode decommissioned: {row}"
+    );
+
     // interrupted wait: stalled migration and a 1 s timeout
     pg.sql(&leader, "ADMIN SIM STALL MIGRATION");
     let (code, out) = pg.play(

@@ -45,14 +45,26 @@ impl Pg {
 
     /// `srplay playbooks/NAME -i hosts ARGS`: (exit code, stdout+stderr).
     pub fn play(&self, playbook: &str, args: &[&str]) -> (i32, String) {
-        let out = Command::new(SRPLAY)
-            .arg(root().join("playbooks").join(playbook))
+        self.play_with_password(playbook, args, None)
+    }
+
+    /// As `play`, with `SR_ROOT_PASSWORD` set (or removed).
+    pub fn play_with_password(
+        &self,
+        playbook: &str,
+        args: &[&str],
+        password: Option<&str>,
+    ) -> (i32, String) {
+        let mut cmd = Command::new(SRPLAY);
+        cmd.arg(root().join("playbooks").join(playbook))
             .arg("-i")
             .arg(&self.hosts)
-            .args(args)
-            .env_remove("SR_ROOT_PASSWORD")
-            .output()
-            .expect("run srplay");
+            .args(args);
+        match password {
+            Some(p) => cmd.env("SR_ROOT_PASSWORD", p),
+            None => cmd.env_remove("SR_ROOT_PASSWORD"),
+        };
+        let out = cmd.output().expect("run srplay");
         (out.status.code().unwrap_or(-1), text(&out))
     }
 
