@@ -208,7 +208,7 @@ impl Module for StarrocksBackend {
             poll,
             start: Instant::now(),
         };
-        let backends = job.fe.backends().await.map_err(|e| {
+        let backends = job.read_backends().await.map_err(|e| {
             fail(format!(
                 "cannot read SHOW BACKENDS: {e} (is {} a StarRocks FE's query_port?)",
                 job.fe.endpoint()
@@ -226,6 +226,28 @@ impl Module for StarrocksBackend {
 }
 
 impl Job<'_> {
+    /// The BEs; with `wait`, an unreachable FE is retried until `timeout`
+    /// so a re-run can resume while the FE restarts.
+    async fn read_backends(&self) -> Result<Vec<Backend>, String> {
+        if !self.o.wait || self.ctx.check_mode {
+            return self.fe.backends().await.map_err(|e| e.to_string());
+        }
+        let mut got = Vec::new();
+        let fe = &self.fe;
+        Waiter::new(self.timeout, self.poll)
+            .until(
+                self.ctx.progress.as_ref(),
+                || async move { fe.backends().await },
+                |b| {
+                    got = b;
+                    Verdict::Done
+                },
+            )
+            .await
+            .map_err(|e| e.message(self.timeout))?;
+        Ok(got)
+    }
+
     async fn present(&self, before: Option<&Backend>) -> Step {
         let mut step = match before {
             Some(b) => {
@@ -579,25 +601,34 @@ impl Job<'_> {
 
     /// The common result: before/after facts, diff, queries, elapsed.
     async fn report(&self, step: Step, before: Option<Backend>) -> Outcome {
-        let (after, after_text) = match &step.predicted {
-            Some(text) => (None, text.clone()),
-            None if !step.changed && !self.o.wait => (before.clone(), state_text(before.as_ref())),
-            None => match self.fe.backends().await {
-                Ok(bs) => {
-                    let a = find(bs, &self.addr);
-                    let t = state_text(a.as_ref());
-                    (a, t)
-                }
-                Err(e) => (None, format!("unknown (SHOW BACKENDS failed: {e})\n")),
-            },
+        // The state after: predicted in check mode, else read again
+        // (unless nothing was sent and nothing awaited).
+        let read: Result<Option<Backend>, String> = match &step.predicted {
+            Some(_) => Ok(None),
+            None if !step.changed && !self.o.wait => Ok(before.clone()),
+            None => self
+                .fe
+                .backends()
+                .await
+                .map(|bs| find(bs, &self.addr))
+                .map_err(|e| e.to_string()),
         };
-        let tablets_left = match (&step.predicted, &after) {
-            (None, Some(a)) => a.tablet_num.or(step.tablets_left),
-            (None, None) if step.failed => step.tablets_left,
-            (None, None) => Some(0),
-            (Some(_), _) => step
-                .tablets_left
-                .or(before.as_ref().and_then(|b| b.tablet_num)),
+        let (after, after_text, tablets_left) = match (&step.predicted, read) {
+            (Some(text), _) => (
+                None,
+                text.clone(),
+                before.as_ref().and_then(|b| b.tablet_num),
+            ),
+            (None, Ok(a)) => {
+                let text = state_text(a.as_ref());
+                let left = a.as_ref().map_or(Some(0), |a| a.tablet_num);
+                (a, text, left)
+            }
+            (None, Err(e)) => (
+                None,
+                format!("unknown (SHOW BACKENDS failed: {e})\n"),
+                step.tablets_left,
+            ),
         };
         let mut outcome = if step.failed {
             Outcome {

@@ -500,4 +500,86 @@ fn a_be_dying_mid_decommission_fails_clearly_or_is_waited_for() {
         .count();
     assert_eq!(dead_lines, 1, "{:?}", rec.lines());
     assert!(decommissioning(&sim, &be1));
+
+    // cancel it: check mode first, then for real, then idempotent
+    let cancel = json!({"state": "cancel_decommission"});
+    let r = outcome(&StarrocksBackend, CHECK, args(&sim, &be1, cancel.clone()));
+    assert_eq!(
+        (r["changed"].clone(), r["queries"].clone()),
+        (json!(true), json!([]))
+    );
+    assert!(decommissioning(&sim, &be1), "check mode");
+    let r = outcome(&StarrocksBackend, NORMAL, args(&sim, &be1, cancel.clone()));
+    assert_eq!(r["changed"], true);
+    assert_eq!(
+        r["queries"],
+        json!([format!("CANCEL DECOMMISSION BACKEND \"{be1}\"")])
+    );
+    assert_eq!(r["backend"]["after"]["decommissioned"], false);
+    assert!(r["diff"]["after"]
+        .as_str()
+        .unwrap()
+        .contains("decommissioned: false"));
+    assert!(!decommissioning(&sim, &be1));
+    let r = outcome(&StarrocksBackend, NORMAL, args(&sim, &be1, cancel));
+    assert_eq!(r["changed"], false);
+}
+
+#[test]
+fn a_resumed_run_waits_for_a_restarting_fe() {
+    let sim = SimCluster::up(SimLayout::new(1, 2));
+    table(&sim, "t", 1);
+    let be1 = sim.be_addr("be1");
+    sim.sql("ADMIN SIM STALL MIGRATION").unwrap();
+    sim.sql(&format!("ALTER SYSTEM DECOMMISSION BACKEND \"{be1}\""))
+        .unwrap();
+    let fe1 = sim.fe_addr("fe1");
+    let _ = sim.sql(&format!("ADMIN SIM KILL NODE '{fe1}'"));
+    eventually("the FE to be down", || sim.sql("SHOW BACKENDS").is_err());
+    let rec = Arc::new(Recorder::default());
+    let waiting = {
+        let (rec, a) = (
+            rec.clone(),
+            args(
+                &sim,
+                &be1,
+                json!({"state": "decommissioned", "wait": true, "timeout": 40}),
+            ),
+        );
+        std::thread::spawn(move || {
+            run_with(&StarrocksBackend, NORMAL, rec, a)
+                .unwrap()
+                .to_result()
+        })
+    };
+    eventually("the module to retry", || {
+        rec.lines()
+            .iter()
+            .any(|l| l.starts_with("lost the FE connection"))
+    });
+    let start = sim.host("fe1").root.join("fe/bin/start_fe.sh");
+    let out = std::process::Command::new(&start)
+        .arg("--daemon")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually("the FE to serve again", || sim.sql("SHOW BACKENDS").is_ok());
+    sim.sql("ADMIN SIM SET MIGRATION RATE 2").unwrap();
+    let r = waiting.join().unwrap();
+    assert_eq!(r["failed"], false, "{r:?}");
+    assert_eq!(r["changed"], false);
+    assert_eq!(r["queries"], json!([]), "resumed, never re-issued");
+    // the restarted FE drains at its default rate, so the BE may already
+    // be gone by the module's first successful read
+    let before = &r["backend"]["before"];
+    assert!(
+        before.is_null() || before["decommissioned"] == true,
+        "{r:?}"
+    );
+    assert_eq!(r["tablets_left"], 0);
+    assert!(backend(&sim, &be1).is_none());
 }

@@ -58,6 +58,11 @@ fn frontend_membership_rules_and_lifecycle() {
         ),
         (fe4.clone(), json!({}), "role (follower or observer) is required to add it".to_string()),
         (
+            format!("{}:9011", sim.address("fe2")),
+            json!({"role": "observer"}),
+            format!("ERROR 1064 (HY000): FE with the same host: {} already exists", sim.address("fe2")),
+        ),
+        (
             "no-such-host.invalid:9010".to_string(),
             json!({"role": "observer"}),
             "unknown host `no-such-host.invalid`".to_string(),

@@ -236,3 +236,44 @@ fn facts_from_a_live_simulated_cluster() {
     assert_eq!(r["ansible_facts"]["starrocks"]["leader"], fe1.as_str());
     assert_eq!(r["compute_nodes"], json!([]));
 }
+
+#[test]
+fn membership_modules_are_registered_with_their_defaults() {
+    let mut reg = srplay_engine::module::ModuleRegistry::new();
+    srplay_modules::register_all(&mut reg);
+    // (name, minimal args, defaults expected after normalization)
+    let cases = [
+        (
+            "srplay.starrocks.starrocks_backend",
+            json!({"host": "h"}),
+            json!({"heartbeat_port": 9050, "state": "present", "wait": false, "force": false, "fail_on_dead": true, "login_port": 9030}),
+        ),
+        (
+            "starrocks_frontend",
+            json!({"host": "h"}),
+            json!({"edit_log_port": 9010, "state": "present", "allow_unsafe": false, "role": null}),
+        ),
+        (
+            "starrocks_compute_node",
+            json!({"host": "h"}),
+            json!({"port": 9050, "state": "present"}),
+        ),
+        (
+            "srplay.starrocks.starrocks_broker",
+            json!({"name": "b", "host": "h"}),
+            json!({"port": 8000, "state": "present", "wait": false}),
+        ),
+    ];
+    for (name, args, defaults) in cases {
+        let m = reg
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not registered"));
+        let n = m
+            .spec()
+            .normalize(args.as_object().unwrap().clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (k, v) in defaults.as_object().unwrap() {
+            assert_eq!(n.get(k).unwrap_or(&Value::Null), v, "{name} {k}");
+        }
+    }
+}
