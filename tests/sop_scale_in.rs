@@ -281,3 +281,56 @@ fn vertical_scaling_and_rollout_restart_only_what_changed() {
         "restarted an unchanged node:\n{out}"
     );
 }
+
+#[test]
+fn rollout_renders_the_conf_template_and_restarts_only_changed_nodes() {
+    let pg = Pg::up(
+        "127.0.50",
+        &[
+            "--fe",
+            "1",
+            "--be",
+            "2",
+            "--spare-fe",
+            "0",
+            "--spare-be",
+            "0",
+        ],
+    );
+    let vars = r#"{"sr_conf_mode": "template", "sr_be_conf": {"mem_limit": "60%"}}"#;
+    let base = ["-e", "sr_targets=be", "-e", vars];
+    let (code, out) = pg.play(
+        "rollout_config.yml",
+        &[&base[..], &["--check", "--diff"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("+# be.conf — managed by srplay"), "{out}");
+    let conf = std::fs::read_to_string(pg.path("be1/be/conf/be.conf")).unwrap();
+    assert!(
+        !conf.contains("managed by srplay"),
+        "check mode wrote: {conf}"
+    );
+
+    let (code, out) = pg.play(
+        "rollout_config.yml",
+        &[&base[..], &["-e", "sr_confirm=yes"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    for be in ["be1", "be2"] {
+        let ip = pg.addr(be);
+        let conf = std::fs::read_to_string(pg.path(&format!("{be}/be/conf/be.conf"))).unwrap();
+        assert!(conf.contains("mem_limit = 60%"), "{conf}");
+        assert!(
+            conf.contains(&format!("priority_networks = {ip}/32")),
+            "{conf}"
+        );
+        let row = pg.row("SHOW BACKENDS", &ip).unwrap();
+        assert_eq!(Pg::cells(&row)[9], "true", "{row}");
+    }
+    let (code, out) = pg.play(
+        "rollout_config.yml",
+        &[&base[..], &["-e", "sr_confirm=yes"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+}
