@@ -137,6 +137,20 @@ fn add_fe_refuses_even_followers_adds_observer_and_drop_fe_keeps_the_leader() {
 
     let (code, out) = pg.play(
         "drop_fe.yml",
+        &["-e", "sr_targets=fe2", "-e", "sr_confirm=yes", "--check"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        pg.row("SHOW FRONTENDS", &ip).is_some(),
+        "check mode dropped the FE"
+    );
+    assert!(
+        pg.path("fe2/fe/bin/fe.pid").exists(),
+        "check mode stopped the FE"
+    );
+
+    let (code, out) = pg.play(
+        "drop_fe.yml",
         &["-e", "sr_targets=fe2", "-e", "sr_confirm=yes"],
     );
     assert_eq!(code, 0, "{out}");

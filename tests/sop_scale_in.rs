@@ -240,6 +240,24 @@ fn vertical_scaling_and_rollout_restart_only_what_changed() {
     assert_eq!(code, 0, "{out}");
     let conf = std::fs::read_to_string(pg.path("fe1/fe/conf/fe.conf")).unwrap();
     assert!(conf.contains("-Xmx3g"), "{conf}");
+    let (code, out) = pg.play(
+        "scale_up_fe.yml",
+        &["-e", "sr_fe_xmx=3g", "-e", "sr_confirm=yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+    // a share of the host's RAM, in MiB
+    let (code, out) = pg.play(
+        "scale_up_fe.yml",
+        &["-e", "sr_fe_xmx_percent=10", "-e", "sr_confirm=yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let conf = std::fs::read_to_string(pg.path("fe1/fe/conf/fe.conf")).unwrap();
+    let xmx = conf
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("-Xmx"))
+        .expect("an -Xmx flag");
+    assert!(xmx.ends_with('m'), "{conf}");
 
     let conf_arg = r#"{"sr_be_conf": {"mem_limit": "70%"}}"#;
     let (code, out) = pg.play(
