@@ -5,7 +5,6 @@
 
 use minijinja::value::{Serde, Value};
 use serde_json::{Map, Value as Json};
-use srplay_engine::template::filters::raw_string_literals;
 use srplay_engine::template::{new_environment, render_native};
 use std::path::{Path, PathBuf};
 
@@ -86,18 +85,6 @@ fn check(
     }
 }
 
-/// Ansible keeps backslashes in string literals (`'a\1'` stays `a\1`);
-/// `filters::raw_string_literals` rewrites a source so minijinja does the
-/// same. Apply it here only while `render_native` does not do it itself,
-/// so the harness stays right once the template module adopts it.
-fn prepare<'a>(env: &minijinja::Environment<'_>, template: &'a str) -> std::borrow::Cow<'a, str> {
-    let probe = render_native(env, r"{{ 'a\1' }}", &Value::from(()));
-    match probe {
-        Ok(Json::String(s)) if s == r"a\1" => template.into(),
-        _ => raw_string_literals(template),
-    }
-}
-
 /// Every mismatch of the corpus at `path`, one line each.
 fn mismatches(path: &Path) -> (usize, Vec<String>) {
     let cases = load_cases(path);
@@ -107,7 +94,6 @@ fn mismatches(path: &Path) -> (usize, Vec<String>) {
     for case in &cases {
         let id = case["id"].as_str().unwrap_or("?");
         let template = case["template"].as_str().unwrap_or_default();
-        let template = prepare(&env, template);
         let ctx = context_of(case);
         let native = render_native(&env, &template, &ctx);
         let in_string = render_native(&env, &format!("[{template}]"), &ctx);

@@ -63,24 +63,25 @@ fn unquote(s: &str) -> String {
     s.to_string()
 }
 
-/// Parse `k=v` pairs; other words are joined into `_raw_params`.
+/// Parse leading `k=v` pairs; the rest, from the first other word on, is
+/// `_raw_params` exactly as written (newlines of a `shell: |` block kept).
 pub fn parse_kv(s: &str) -> Map<String, Value> {
     let mut args = Map::new();
-    let mut raw: Vec<String> = Vec::new();
+    // Tokens are verbatim substrings of `s`; track where each one starts.
+    let mut pos = 0;
     for tok in split_args(s) {
+        let start = pos + s[pos..].find(tok.as_str()).unwrap_or(0);
+        pos = start + tok.len();
         match tok.split_once('=') {
-            Some((k, v))
-                if !k.is_empty()
-                    && k.chars().all(|c| c.is_alphanumeric() || c == '_')
-                    && raw.is_empty() =>
-            {
+            Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') => {
                 args.insert(k.to_string(), Value::String(unquote(v)));
             }
-            _ => raw.push(tok),
+            _ => {
+                let raw = s[start..].trim_end();
+                args.insert("_raw_params".into(), Value::String(raw.to_string()));
+                break;
+            }
         }
-    }
-    if !raw.is_empty() {
-        args.insert("_raw_params".into(), Value::String(raw.join(" ")));
     }
     args
 }
@@ -106,6 +107,14 @@ mod tests {
             ("ls -l /tmp", json!({"_raw_params": "ls -l /tmp"})),
             ("x=1 y={{ x }}", json!({"x": "1", "y": "{{ x }}"})),
             ("flush_handlers", json!({"_raw_params": "flush_handlers"})),
+            (
+                "echo a\necho  'b c'\n",
+                json!({"_raw_params": "echo a\necho  'b c'"}),
+            ),
+            (
+                "chdir=/tmp ls x=1",
+                json!({"chdir": "/tmp", "_raw_params": "ls x=1"}),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(Value::Object(parse_kv(input)), want, "{input}");
