@@ -61,9 +61,9 @@ impl Scanner<'_> {
             }
             let known = verdict.starts_with("has no effect");
             let msg = if known {
-                format!("{section} {key}: accepted, no effect in srplay")
+                format!("accepted in {section}, no effect in srplay")
             } else {
-                format!("{section} {key}: unknown to srplay; ignored")
+                format!("unknown key in {section}; ignored by srplay")
             };
             let pos = Pos::new(file.clone(), line, 1);
             self.push(&pos, "config", key, &msg, None, Severity::Warning);
@@ -112,7 +112,7 @@ impl Scanner<'_> {
                 &value.pos,
                 "config",
                 k,
-                &format!("[{section}] {k}: Python plugin directories are not loaded by srplay"),
+                &format!("[{section}] Python plugin directories are not loaded by srplay"),
                 None,
                 Severity::Warning,
             ),
@@ -131,6 +131,16 @@ impl Scanner<'_> {
         };
         self.push(&at.pos, "callback", name, &msg, hint, Severity::Error);
     }
+}
+
+/// The `roles_path` an ansible.cfg sets (relative to its directory).
+pub(super) fn roles_path(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut env = BTreeMap::new();
+    env.insert("ANSIBLE_CONFIG".to_string(), path.display().to_string());
+    env.insert("HOME".to_string(), "/nonexistent-srplay-compat".to_string());
+    Settings::load(Path::new("/nonexistent-srplay-compat"), &env)
+        .map(|s| s.roles_path)
+        .unwrap_or_default()
 }
 
 /// Keys naming plugins or plugin directories (reported as such).

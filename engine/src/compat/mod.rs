@@ -3,6 +3,7 @@
 //! differently — before anything runs. No host is contacted.
 
 mod cfg;
+mod engine_lists;
 mod files;
 mod finding;
 mod jinja;

@@ -1,10 +1,9 @@
 //! Plays, tasks, blocks, handlers and roles.
 
+use super::engine_lists::{is_include_action, keywords, short_name, WITH_LOOKUPS};
 use super::files::Place;
 use super::finding::Severity;
 use super::scanner::Scanner;
-use crate::playbook::keywords;
-use crate::playbook::task::{is_include_action, WITH_LOOKUPS};
 use crate::yaml::{Kind, Node};
 use std::path::{Path, PathBuf};
 
@@ -289,7 +288,7 @@ impl Scanner<'_> {
 
     /// `include_tasks`/`import_tasks` files and `*_role` roles.
     fn include(&mut self, path: &Path, action: &str, v: &Node) {
-        let short = crate::playbook::model::short_name(action);
+        let short = short_name(action);
         let target = match &v.kind {
             Kind::Str(s) => Some(s.split_whitespace().next().unwrap_or("").to_string()),
             Kind::Map(_) => ["file", "name", "_raw_params"]
@@ -362,7 +361,13 @@ impl Scanner<'_> {
                 return;
             }
         }
-        match find_role(dir, name) {
+        let found = find_role(dir, name).or_else(|| {
+            self.roles_path
+                .iter()
+                .map(|p| p.join(name))
+                .find(|c| c.is_dir())
+        });
+        match found {
             Some(root) => self.role_dir(&root),
             None => {
                 let msg = format!(

@@ -26,9 +26,13 @@ pub fn render_text(report: &Report) -> String {
 /// `43 files, 512 tasks: 509 supported, 3 not: module x (2), filter y (1); 2 warnings`
 pub fn summary_line(report: &Report) -> String {
     let t = &report.totals;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
-        "{} files, {} tasks: {} supported, {} not",
-        t.files, t.tasks, t.supported, t.unsupported
+        "{}, {}: {} supported, {} not",
+        plural(t.files, "file"),
+        plural(t.tasks, "task"),
+        t.supported,
+        t.unsupported
     );
     let names = report.unsupported_names();
     if !names.is_empty() {
@@ -37,8 +41,7 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(&list.join(", "));
     }
     if t.warnings > 0 {
-        let s = if t.warnings == 1 { "" } else { "s" };
-        line.push_str(&format!("; {} difference{s} to note", t.warnings));
+        line.push_str(&format!("; {} to note", plural(t.warnings, "difference")));
     }
     line
 }

@@ -19,10 +19,14 @@ pub fn scan(paths: &[PathBuf], registry: &ModuleRegistry) -> Report {
         }
     }
     for (path, place) in &all {
-        if *place == Place::Module {
-            if let Some(stem) = path.file_stem() {
-                s.custom_modules.insert(stem.to_string_lossy().into_owned());
+        match place {
+            Place::Module => {
+                if let Some(stem) = path.file_stem() {
+                    s.custom_modules.insert(stem.to_string_lossy().into_owned());
+                }
             }
+            Place::AnsibleCfg => s.roles_path.extend(super::cfg::roles_path(path)),
+            _ => {}
         }
     }
     for (path, place) in all {
@@ -34,6 +38,8 @@ pub fn scan(paths: &[PathBuf], registry: &ModuleRegistry) -> Report {
 pub(super) struct Scanner<'r> {
     pub registry: &'r ModuleRegistry,
     pub custom_modules: BTreeSet<String>,
+    /// `roles_path` of the ansible.cfg files scanned.
+    pub roles_path: Vec<PathBuf>,
     pub probe: Probe,
     pub report: Report,
     visited: HashSet<PathBuf>,
@@ -47,6 +53,7 @@ impl<'r> Scanner<'r> {
         Scanner {
             registry,
             custom_modules: BTreeSet::new(),
+            roles_path: Vec::new(),
             probe: Probe::default(),
             report: Report::default(),
             visited: HashSet::new(),
@@ -256,6 +263,12 @@ impl<'r> Scanner<'r> {
     }
 
     fn finish(mut self) -> Report {
+        // Files in scan order, findings in line order within a file.
+        let order: Vec<String> = self.report.files.iter().map(|f| f.path.clone()).collect();
+        let rank = |file: &str| order.iter().position(|p| p == file).unwrap_or(usize::MAX);
+        self.report
+            .findings
+            .sort_by_key(|f| (rank(&f.file), f.file.clone(), f.line, f.col));
         let bad: HashSet<usize> = self
             .report
             .findings
