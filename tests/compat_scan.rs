@@ -23,19 +23,26 @@ fn scan(dir: &Path, json: bool) -> (i32, String) {
 
 #[test]
 fn unsupported_projects_match_goldens() {
-    let dirs = compat_support::projects("compat");
+    let unsupported = compat_support::projects("compat");
     assert!(
-        dirs.len() >= 6,
+        unsupported.len() >= 6,
         "expected at least 6 compat projects, found {}",
-        dirs.len()
+        unsupported.len()
     );
+    let clean = compat_support::projects("clean");
+    assert!(!clean.is_empty(), "expected a `clean` project");
+    let cases: Vec<(&std::path::PathBuf, i32)> = unsupported
+        .iter()
+        .map(|d| (d, 1))
+        .chain(clean.iter().map(|d| (d, 0)))
+        .collect();
     let bless = std::env::var_os("SRPLAY_BLESS").is_some();
     let mut failures = Vec::new();
-    for dir in &dirs {
+    for (dir, want_code) in cases {
         for (json, file) in [(false, "expected.txt"), (true, "expected.json")] {
             let (code, out) = scan(dir, json);
-            if code != 1 {
-                failures.push(format!("{}: exit {code}, want 1", dir.display()));
+            if code != want_code {
+                failures.push(format!("{}: exit {code}, want {want_code}", dir.display()));
             }
             let golden = dir.join(file);
             if bless {
@@ -58,7 +65,7 @@ fn unsupported_projects_match_goldens() {
 #[test]
 fn runnable_projects_scan_clean() {
     let mut dirs = compat_support::projects("run");
-    dirs.extend(compat_support::projects("vault"));
+    dirs.extend(compat_support::projects("pending"));
     assert!(dirs.len() >= 15);
     let mut failures = Vec::new();
     for dir in &dirs {

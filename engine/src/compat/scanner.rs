@@ -117,7 +117,7 @@ impl<'r> Scanner<'r> {
             });
             return;
         }
-        let docs = match crate::yaml::load_str(&text, std::sync::Arc::new(path.to_path_buf())) {
+        let docs = match load_yaml(&text, path) {
             Ok(d) => d,
             Err(e) => {
                 let pos = e.pos.clone();
@@ -290,6 +290,21 @@ impl<'r> Scanner<'r> {
         t.warnings = self.report.findings.len() - t.errors;
         self.report
     }
+}
+
+/// Parse YAML; `!vault` values (decrypted by srplay at run time with
+/// the vault options) are read as plain text for the scan.
+fn load_yaml(text: &str, path: &Path) -> Result<Vec<Node>, crate::yaml::YamlError> {
+    let file = std::sync::Arc::new(path.to_path_buf());
+    crate::yaml::load_str(text, file.clone()).or_else(|e| {
+        if !text.contains("!vault") {
+            return Err(e);
+        }
+        let plain = regex::Regex::new(r"!vault(\s)")
+            .expect("vault tag")
+            .replace_all(text, "$1");
+        crate::yaml::load_str(&plain, file)
+    })
 }
 
 /// A path as the user would type it (`./` dropped).
