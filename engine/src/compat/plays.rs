@@ -213,10 +213,13 @@ impl Scanner<'_> {
                 return;
             }
         }
-        let hint = self
-            .registry
-            .suggest(name)
-            .map(|s| format!("did you mean `{s}`?"));
+        let hint = module_substitute(short_name(name))
+            .map(str::to_string)
+            .or_else(|| {
+                self.registry
+                    .suggest(name)
+                    .map(|s| format!("did you mean `{s}`?"))
+            });
         let msg = format!("module `{name}` is not implemented by srplay");
         self.push(&at.pos, "module", name, &msg, hint, Severity::Error);
     }
@@ -226,7 +229,10 @@ impl Scanner<'_> {
         match key {
             "action" | "local_action" => {
                 let module = match &v.kind {
-                    Kind::Str(s) => s.split_whitespace().next().unwrap_or("").to_string(),
+                    Kind::Str(s) => {
+                        let first = s.split_whitespace().next().unwrap_or("");
+                        first.strip_prefix("module=").unwrap_or(first).to_string()
+                    }
                     Kind::Map(_) => v
                         .get("module")
                         .and_then(Node::as_str)
@@ -431,6 +437,24 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// The srplay way to do what a common ansible.builtin module not in
+/// srplay does (a did-you-mean would point at an unrelated module).
+fn module_substitute(short: &str) -> Option<&'static str> {
+    Some(match short {
+        "apt" | "yum" | "dnf" | "package" | "pip" => {
+            "srplay has no package modules: use `command` (e.g. `apt-get install -y NAME`) with `creates:` or a `changed_when`"
+        }
+        "get_url" | "uri" => "use `command: curl ...` (with `creates:` for downloads)",
+        "git" => "use `command: git ...` with `creates:`",
+        "cron" | "mount" | "sysctl" | "hostname" | "known_hosts" => {
+            "manage the file with `lineinfile`/`blockinfile`/`template` and apply it with `command`"
+        }
+        "add_host" | "group_by" => "put the hosts in the inventory (groups are static in srplay)",
+        "async_status" => "`async` is not implemented; run the task synchronously",
+        _ => return None,
+    })
 }
 
 /// `<dir>/roles/<name>`, `<dir>/<name>` (when `dir` is a roles dir), or
