@@ -6,7 +6,7 @@
 // `task::{is_include_action, WITH_LOOKUPS}` and `model::short_name` from
 // `playbook`, then use them here and delete the copies.
 
-#[allow(dead_code)]
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../playbook/keywords.rs"]
 pub mod keywords;
 

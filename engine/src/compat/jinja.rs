@@ -145,9 +145,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
+    /// (text, bare expression, expected (kind, name) uses)
+    type ExtractionCase = (&'static str, bool, &'static [(&'static str, &'static str)]);
+
     #[test]
     fn extraction_table() {
-        let cases: &[(&str, bool, &[(&str, &str)])] = &[
+        let cases: &[ExtractionCase] = &[
             (
                 "{{ x | default('a | b') | upper }}",
                 false,

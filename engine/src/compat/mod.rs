@@ -22,9 +22,7 @@ pub const SUPPORTED_COLLECTIONS: &[&str] =
 /// The collection of a dotted name (`community.general.ufw` ->
 /// `community.general`), or `None` for a short name.
 pub fn collection_of(name: &str) -> Option<&str> {
-    let mut parts = name.rsplitn(2, '.');
-    let _short = parts.next()?;
-    let prefix = parts.next()?;
+    let (prefix, _short) = name.rsplit_once('.')?;
     prefix.contains('.').then_some(prefix)
 }
 
