@@ -89,6 +89,21 @@ impl Scanner<'_> {
                     self.callback(value, name, "it is not run")
                 }
             }
+            "vars_plugins_enabled" => {
+                for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if !matches!(name, "host_group_vars" | "ansible.builtin.host_group_vars") {
+                        self.plugin_named(value, "vars", name);
+                    }
+                }
+            }
+            "enable_plugins" => {
+                for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+                    if !matches!(short, "host_list" | "ini" | "yaml" | "auto" | "toml") {
+                        self.plugin_named(value, "inventory", name);
+                    }
+                }
+            }
             "transport" if !matches!(text.as_str(), "ssh" | "smart" | "local" | "") => {
                 self.connection_value(value)
             }
@@ -118,6 +133,15 @@ impl Scanner<'_> {
             ),
             _ => {}
         }
+    }
+
+    pub(super) fn plugin_named(&mut self, at: &Node, kind: &str, name: &str) {
+        let msg =
+            format!("{kind} plugin `{name}` is not supported: srplay does not load Python plugins");
+        let hint = (kind == "inventory").then(|| {
+            "export the hosts to a static INI/YAML inventory (e.g. `ansible-inventory --list -y`)".to_string()
+        });
+        self.push(&at.pos, "plugin", name, &msg, hint, Severity::Error);
     }
 
     fn callback(&mut self, at: &Node, name: &str, effect: &str) {
@@ -153,6 +177,8 @@ const PLUGIN_KEYS: &[&str] = &[
     "transport",
     "hash_behaviour",
     "jinja2_extensions",
+    "vars_plugins_enabled",
+    "enable_plugins",
     "action_plugins",
     "filter_plugins",
     "lookup_plugins",

@@ -148,6 +148,12 @@ impl<'r> Scanner<'r> {
             path: display(path),
             kind,
         });
+        if let Some(plugin) = doc.get("plugin") {
+            // An inventory source for an inventory plugin (aws_ec2, …).
+            let name = plugin.as_str().unwrap_or("").to_string();
+            self.plugin_named(plugin, "inventory", &name);
+            return;
+        }
         match kind {
             "playbook" => self.playbook(path, &doc),
             "tasks" => self.task_list(path, &doc, false),
