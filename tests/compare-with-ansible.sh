@@ -28,6 +28,16 @@ srplay=${SRPLAY_BIN:-$(command -v srplay || echo "$repo/target/debug/srplay")}
 [ -x "$ansible" ] || { echo "ansible-playbook not found (set SRPLAY_ORACLE_BIN)" >&2; exit 2; }
 [ -x "$srplay" ] || { echo "srplay not found (set SRPLAY_BIN)" >&2; exit 2; }
 
+# A local run uses the oracle's own Python (interpreter discovery may find
+# a shim that does not work); remote hosts keep Ansible's discovery.
+case " $* " in
+  *" -c local "*|*" --connection local "*|*" --connection=local "*)
+    if [ -z "${ANSIBLE_PYTHON_INTERPRETER:-}" ] && [ -x "$oracle/python" ]; then
+      export ANSIBLE_PYTHON_INTERPRETER=$oracle/python
+    fi
+    ;;
+esac
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
