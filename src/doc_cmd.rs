@@ -12,6 +12,9 @@ pub struct DocArgs {
     /// The module to document (short name, alias or FQCN).
     #[arg(required_unless_present = "list")]
     pub module: Option<String>,
+    /// Extra plugin directories (besides ./library and $SRPLAY_LIBRARY).
+    #[arg(short = 'M', long = "module-path")]
+    pub module_path: Vec<std::path::PathBuf>,
 }
 
 pub fn run(args: &DocArgs, registry: &ModuleRegistry) -> anyhow::Result<i32> {

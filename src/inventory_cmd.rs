@@ -48,9 +48,16 @@ pub struct InventoryArgs {
     /// Further limit hosts to a pattern (`@file` reads patterns from a file).
     #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
     pub limit: Option<String>,
+    /// Also read group_vars/ and host_vars/ from this directory, as if it
+    /// held the playbook.
+    #[arg(long = "playbook-dir", value_name = "BASEDIR")]
+    pub playbook_dir: Option<std::path::PathBuf>,
     /// Write the output to a file instead of stdout.
     #[arg(long = "output", value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// Verbosity (accepted for compatibility; srplay prints the same either way).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Group for --graph (ansible's positional `pattern`).
     #[arg(value_name = "GROUP")]
     pub pattern: Option<String>,
@@ -82,6 +89,13 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
+    let mut outcome = outcome;
+    if let Some(dir) = &args.playbook_dir {
+        if let Err(e) = outcome.inventory.load_playbook_vars(dir) {
+            eprintln!("[ERROR]: {e}");
+            return Ok(1);
+        }
+    }
     let inv = &outcome.inventory;
     let mut warnings: Vec<String> = inv.warnings().to_vec();
     for e in &outcome.failures {

@@ -5,7 +5,6 @@ mod compat_cmd;
 mod doc_cmd;
 mod inventory_cmd;
 mod playbook_cmd;
-mod playbook_list;
 mod playground_cmd;
 mod registry;
 
@@ -60,7 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Inventory(args)) => inventory_cmd::run(&args),
         Some(Command::Playground(args)) => playground_cmd::run(&args),
-        Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::builtin()),
+        Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::documented(&args.module_path)?),
         Some(Command::Compat(args)) => compat_cmd::run(&args, &registry::builtin()),
         Some(Command::Srsim { args }) => {
             let argv = std::iter::once("srsim".to_string()).chain(args).collect();

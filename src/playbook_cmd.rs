@@ -3,6 +3,9 @@
 //! Loads and validates every playbook before touching any host, then runs
 //! them with the engine and returns `ansible-playbook`'s exit code.
 
+mod list;
+mod settings;
+
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{Map, Value};
 use srplay_engine::executor::{ConnectionFactory, Executor, RunOptions, SshFactory};
@@ -48,8 +51,13 @@ pub struct PlaybookArgs {
     #[arg(short = 'D', long = "diff")]
     pub diff: bool,
     /// Number of parallel processes
-    #[arg(short = 'f', long = "forks", default_value_t = 50)]
-    pub forks: usize,
+    #[arg(
+        short = 'f',
+        long = "forks",
+        value_name = "FORKS",
+        help = "Number of parallel processes [default: 50]"
+    )]
+    pub forks: Option<usize>,
     /// Connect as this user
     #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
     pub user: Option<String>,
@@ -107,12 +115,36 @@ pub struct PlaybookArgs {
     /// Extra module directories (plugins)
     #[arg(short = 'M', long = "module-path")]
     pub module_path: Vec<PathBuf>,
+    /// Role directories from `roles_path` in ansible.cfg (not a flag).
+    #[arg(skip)]
+    pub roles_path: Vec<PathBuf>,
+    /// Vault password file (an executable one is run for the password)
+    #[arg(
+        long = "vault-password-file",
+        alias = "vault-pass-file",
+        value_name = "FILE"
+    )]
+    pub vault_password_files: Vec<PathBuf>,
+    /// Vault identity: `label@file`, `label@prompt` or `file`
+    #[arg(long = "vault-id", value_name = "ID")]
+    pub vault_ids: Vec<String>,
+    /// Ask for the vault password
+    #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
+    pub ask_vault_pass: bool,
 }
 
 /// Every `-i` source (files, directories, `h1,h2,` lists) through
 /// `inventory-parser`; a broken source is an error, not a warning, since
 /// running against half an inventory is never what an operator wants.
 pub fn load_inventory(sources: &[String]) -> Result<Box<dyn InventoryView>> {
+    // ansible-playbook only warns about a missing -i path and runs against
+    // nothing; an operator who named an inventory wants to hear it is gone.
+    if let Some(missing) = sources
+        .iter()
+        .find(|s| !s.contains(',') && !Path::new(s.as_str()).exists())
+    {
+        bail!("the inventory {missing} does not exist");
+    }
     let inventory = inventory_parser::Inventory::load(sources)?;
     for w in inventory.warnings() {
         eprintln!("[WARNING]: {w}");
@@ -168,16 +200,9 @@ fn color_wanted() -> bool {
     std::io::stdout().is_terminal()
 }
 
-fn roles_path() -> Vec<PathBuf> {
-    std::env::var("ANSIBLE_ROLES_PATH")
-        .map(|p| {
-            p.split(':')
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
+/// `-f` when neither the command line nor ansible.cfg says (Ansible's is 5;
+/// srplay's forks are cheap tokio tasks, not processes).
+const DEFAULT_FORKS: usize = 50;
 
 /// Load and validate every playbook; print diagnostics. `None` = bad input.
 fn load_all(
@@ -192,7 +217,7 @@ fn load_all(
         let loader = Arc::new(Loader::new(
             registry.clone(),
             LoaderOptions {
-                roles_path: roles_path(),
+                roles_path: args.roles_path.clone(),
             },
             dir,
         ));
@@ -207,15 +232,34 @@ fn load_all(
     ok.then_some(out)
 }
 
+/// Run `srplay PLAYBOOK...` over the OpenSSH transport; returns the exit
+/// code.
 pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
+    run_with_transport(args, registry, None)
+}
+
+/// [`run`] with the factory that opens non-local connections (SSH).
+pub fn run_with_transport(
+    args: &PlaybookArgs,
+    registry: ModuleRegistry,
+    factory: Option<Arc<dyn ConnectionFactory>>,
+) -> Result<i32> {
     if args.playbooks.is_empty() {
         bail!("no playbook given: srplay PLAYBOOK... [-i INVENTORY]");
     }
     if args.step && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         bail!("--step needs an interactive terminal to confirm each task");
     }
+    let (args, settings) = settings::apply(args)?;
+    let args = &args;
+    let factory = match factory {
+        Some(f) => f,
+        None => ssh_factory(&settings)?,
+    };
+    srplay_engine::vault::set_secrets(vault_secrets(args)?);
     let mut registry = registry;
     srplay_engine::actions::register(&mut registry);
+    settings::install_plugins(args, &mut registry)?;
     let Some(playbooks) = load_all(args, &registry) else {
         return Ok(1);
     };
@@ -233,7 +277,7 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         None
     };
     let opts = RunOptions {
-        forks: args.forks.max(1),
+        forks: args.forks.unwrap_or(DEFAULT_FORKS).max(1),
         check: args.check,
         diff: args.diff,
         verbosity: args.verbose,
@@ -256,7 +300,7 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         for (_, pb) in &playbooks {
             print!(
                 "{}",
-                crate::playbook_list::listing(
+                list::listing(
                     pb,
                     inventory.as_ref(),
                     &opts,
@@ -273,21 +317,23 @@ pub fn run(args: &PlaybookArgs, registry: ModuleRegistry) -> Result<i32> {
         .worker_threads(2)
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_playbooks(
-        args,
-        playbooks,
-        inventory,
-        opts,
-        ssh_factory()?,
-    ))
+    runtime.block_on(run_playbooks(args, playbooks, inventory, opts, factory))
 }
 
-/// The OpenSSH transport with `ANSIBLE_*` defaults (`-u`, `--private-key`
-/// and `-T` reach it through each host's variables).
-fn ssh_factory() -> Result<Arc<dyn ConnectionFactory>> {
+/// The OpenSSH transport with `ANSIBLE_*` / ansible.cfg defaults (`-u`,
+/// `--private-key` and `-T` reach it through each host's variables).
+fn ssh_factory(settings: &srplay_engine::config::Settings) -> Result<Arc<dyn ConnectionFactory>> {
     // Hundreds of hosts each hold an ssh master and its sockets.
     let _ = srplay_engine::connection::ssh::raise_nofile_limit();
-    let defaults = srplay_engine::connection::SshDefaults::from_env()?;
+    let mut defaults = srplay_engine::connection::SshDefaults::from_env()?;
+    // ansible.cfg's values (the environment already overrides them there).
+    if let Some(check) = settings.host_key_checking {
+        defaults.host_key_checking = check;
+    }
+    if let Some(ssh_args) = &settings.ssh_args {
+        defaults.ssh_args = srplay_engine::connection::ssh::split_words(ssh_args)
+            .map_err(|e| anyhow!("ssh_args: {e}"))?;
+    }
     Ok(Arc::new(SshFactory::new(defaults)))
 }
 
@@ -341,18 +387,45 @@ pub async fn run_playbooks(
 }
 
 fn ask_password() -> Result<String> {
+    ask_secret("BECOME password: ", "-K")
+}
+
+/// The vault secrets from `--vault-id`, `--vault-password-file`,
+/// `--ask-vault-pass` and `ANSIBLE_VAULT_PASSWORD_FILE`, in that order.
+fn vault_secrets(args: &PlaybookArgs) -> Result<Vec<srplay_engine::vault::VaultSecret>> {
+    use srplay_engine::vault::{VaultError, VaultSecret};
+    let ask = |prompt: &str| {
+        ask_secret(prompt, "--vault-id …@prompt").map_err(|e| VaultError::Prompt(e.to_string()))
+    };
+    let mut secrets = Vec::new();
+    for id in &args.vault_ids {
+        secrets.push(VaultSecret::from_vault_id(id, ask)?);
+    }
+    let env_file = std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE").map(PathBuf::from);
+    for file in args.vault_password_files.iter().chain(env_file.iter()) {
+        secrets.push(VaultSecret::from_file(None, file)?);
+    }
+    if args.ask_vault_pass {
+        let pw = ask_secret("Vault password: ", "--ask-vault-pass")?;
+        secrets.push(VaultSecret::new(None, pw.into_bytes()));
+    }
+    Ok(secrets)
+}
+
+/// Read a secret from the terminal without echoing it.
+fn ask_secret(prompt: &str, flag: &str) -> Result<String> {
     use std::io::{BufRead, Write};
     if !std::io::stdin().is_terminal() {
-        bail!("-K needs a terminal to ask for the become password");
+        bail!("{flag} needs a terminal to ask for the password");
     }
-    eprint!("BECOME password: ");
+    eprint!("{prompt}");
     std::io::stderr().flush().ok();
     let _ = std::process::Command::new("stty").arg("-echo").status();
     let mut line = String::new();
     let read = std::io::stdin().lock().read_line(&mut line);
     let _ = std::process::Command::new("stty").arg("echo").status();
     eprintln!();
-    read.context("reading the become password")?;
+    read.context("reading the password")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 

@@ -1,6 +1,6 @@
 //! Differential tests: every case under `tests/fixtures/inventory/cases/` is
 //! run through `srplay inventory` and the real `ansible-inventory` (the
-//! oracle, installed by `tests/oracle.sh`), and the outputs must agree.
+//! oracle, installed by `tests/setup.sh`), and the outputs must agree.
 //!
 //! A case is a directory of inventory files plus `args`: the `-i`/`--limit`
 //! arguments (whitespace-separated, relative to the case directory).
@@ -32,7 +32,7 @@ fn oracle() -> PathBuf {
     let exe = bin.join("ansible-inventory");
     assert!(
         exe.is_file(),
-        "oracle missing: {} not found. Run `bash tests/oracle.sh` (installs ansible-core {}) \
+        "oracle missing: {} not found. Run `bash tests/setup.sh` (installs ansible-core {}) \
          and/or set SRPLAY_ORACLE_BIN to its bin directory.",
         exe.display(),
         oracle_version()
@@ -41,7 +41,7 @@ fn oracle() -> PathBuf {
 }
 
 fn oracle_version() -> String {
-    std::fs::read_to_string(repo_root().join("tests/fixtures/inventory/ORACLE_VERSION"))
+    std::fs::read_to_string(repo_root().join("tests/ORACLE_VERSION"))
         .expect("ORACLE_VERSION file")
         .trim()
         .to_string()

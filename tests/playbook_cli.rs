@@ -76,14 +76,15 @@ fn secrets_stay_hidden_at_every_verbosity() {
 }
 
 #[test]
-fn ssh_hosts_are_unreachable_without_the_transport() {
+fn an_ssh_host_that_refuses_is_unreachable_with_ssh_reason() {
     let play = fixture("play.yml");
-    let out = srplay(&["-i", "remote1,", &play]);
+    // Nothing listens on port 1: ssh fails at once with its own reason.
+    let out = srplay(&["-i", "127.0.0.9,", "-e", "ansible_port=1", &play]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}");
-    assert!(stdout.contains("fatal: [remote1]: UNREACHABLE! => {\"changed\": false, \"msg\": \"ssh transport not built in this build\", \"unreachable\": true}"), "{stdout}");
+    assert!(stdout.contains("fatal: [127.0.0.9]: UNREACHABLE! => {\"changed\": false, \"msg\": \"Failed to connect to the host via ssh: ssh: connect to host 127.0.0.9 port 1: Connection refused\", \"unreachable\": true}"), "{stdout}");
     assert!(
-        stdout.contains("remote1                    : ok=2    changed=0    unreachable=1"),
+        stdout.contains("127.0.0.9                  : ok=2    changed=0    unreachable=1"),
         "{stdout}"
     );
 }
@@ -120,7 +121,7 @@ fn inputs_and_refusals_table() {
         (
             vec!["-i", "/nonexistent/hosts.ini", &play],
             1,
-            "inventory files need inventory-parser",
+            "the inventory /nonexistent/hosts.ini does not exist",
         ),
         (
             vec!["-i", "localhost,", "/nonexistent/site.yml"],
@@ -156,4 +157,42 @@ fn inputs_and_refusals_table() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn sigint_stops_the_running_task_and_prints_the_recap() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let play = dir.path().join("play.yml");
+    std::fs::write(&play, "- hosts: all\n  gather_facts: false\n  tasks:\n    - pause: seconds=600\n    - debug: msg=never\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_srplay"))
+        .args(["-i", "localhost,", "-c", "local", play.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Wait until the pause is running, then interrupt.
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("Pausing for 600 seconds") {
+        assert_eq!(
+            stdout.read(&mut byte).unwrap(),
+            1,
+            "srplay ended early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("PLAY RECAP"), "{rest}");
+    assert!(!rest.contains("never"), "{rest}");
 }

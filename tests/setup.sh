@@ -3,7 +3,8 @@
 # missing, so a second run costs well under a second:
 #   - system packages: a real sshd, sudo, MariaDB, the mariadb client,
 #     python3-venv (for the ansible-core oracle), iproute2 (ss), acl,
-#     krb5-user (kinit, for the keytab module);
+#     krb5-user (kinit, for the keytab module), zip/unzip/file (unarchive,
+#     stat);
 #   - a venv with ansible-core (the behavioural oracle) at
 #     $SRPLAY_ORACLE_VENV (default: <repo>/.venv-oracle).
 # Prints the oracle's bin directory on the last line.
@@ -22,6 +23,9 @@ have mariadb || need_pkgs+=(mariadb-client)
 have ss || need_pkgs+=(iproute2)
 have setfacl || need_pkgs+=(acl)
 have kinit || need_pkgs+=(krb5-user)
+have zip || need_pkgs+=(zip)
+have unzip || need_pkgs+=(unzip)
+have file || need_pkgs+=(file)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -151,6 +151,30 @@ impl InventoryView for StaticInventory {
     }
 }
 
+/// The real inventory: Ansible INI/YAML files, directories and comma lists
+/// parsed by `inventory-parser`.
+impl InventoryView for inventory_parser::Inventory {
+    fn hosts(&self) -> Vec<String> {
+        inventory_parser::Inventory::hosts(self)
+    }
+
+    fn groups(&self) -> IndexMap<String, Vec<String>> {
+        inventory_parser::Inventory::groups(self)
+    }
+
+    fn group_names(&self, host: &str) -> Vec<String> {
+        inventory_parser::Inventory::group_names(self, host)
+    }
+
+    fn host_vars(&self, host: &str) -> Map<String, Value> {
+        inventory_parser::Inventory::host_vars(self, host).unwrap_or_default()
+    }
+
+    fn select(&self, pattern: &str) -> Result<Vec<String>, String> {
+        inventory_parser::Inventory::select(self, pattern).map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,29 +199,5 @@ mod tests {
             assert_eq!(inv.select(pat).unwrap(), want, "{pat}");
         }
         assert_eq!(inv.group_names("b"), vec!["db", "web"]);
-    }
-}
-
-/// The real inventory: Ansible INI/YAML files, directories and comma lists
-/// parsed by `inventory-parser`.
-impl InventoryView for inventory_parser::Inventory {
-    fn hosts(&self) -> Vec<String> {
-        inventory_parser::Inventory::hosts(self)
-    }
-
-    fn groups(&self) -> IndexMap<String, Vec<String>> {
-        inventory_parser::Inventory::groups(self)
-    }
-
-    fn group_names(&self, host: &str) -> Vec<String> {
-        inventory_parser::Inventory::group_names(self, host)
-    }
-
-    fn host_vars(&self, host: &str) -> Map<String, Value> {
-        inventory_parser::Inventory::host_vars(self, host).unwrap_or_default()
-    }
-
-    fn select(&self, pattern: &str) -> Result<Vec<String>, String> {
-        inventory_parser::Inventory::select(self, pattern).map_err(|e| e.to_string())
     }
 }

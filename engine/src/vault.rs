@@ -11,6 +11,7 @@ use aes::cipher::{KeyIvInit, StreamCipher};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::path::Path;
+use std::sync::{OnceLock, RwLock};
 use zeroize::Zeroizing;
 
 type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;
@@ -213,6 +214,54 @@ fn try_secret(
     Ok(Some(plain))
 }
 
+/// The run's vault secrets, set once by the command line before anything is
+/// loaded; the YAML loader decrypts `!vault` values and vault files with them.
+static SECRETS: OnceLock<Vec<VaultSecret>> = OnceLock::new();
+
+/// Plaintexts that came out of a vault: output masks every occurrence.
+static REVEALED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Shortest decrypted value that is masked: shorter ones (`1`, `yes`) would
+/// blank out unrelated output.
+const MIN_MASKED_LEN: usize = 4;
+
+/// Install the run's vault secrets (first call wins).
+pub fn set_secrets(secrets: Vec<VaultSecret>) {
+    let _ = SECRETS.set(secrets);
+}
+
+/// The run's vault secrets (none if the command line gave none).
+pub fn secrets() -> &'static [VaultSecret] {
+    SECRETS.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Remember a decrypted value so output never shows it (treated as no_log).
+pub fn reveal(plain: &str) {
+    let plain = plain.trim_end_matches('\n');
+    if plain.chars().count() < MIN_MASKED_LEN {
+        return;
+    }
+    let mut r = REVEALED.write().unwrap_or_else(|e| e.into_inner());
+    if !r.iter().any(|p| p == plain) {
+        r.push(plain.to_string());
+        // Longest first, so a secret containing another is masked whole.
+        r.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    }
+}
+
+/// `text` with every decrypted vault value replaced by `********`.
+pub fn mask(text: &str) -> std::borrow::Cow<'_, str> {
+    let r = REVEALED.read().unwrap_or_else(|e| e.into_inner());
+    if r.is_empty() || !r.iter().any(|p| text.contains(p.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for p in r.iter() {
+        out = out.replace(p.as_str(), "********");
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +317,14 @@ mod tests {
         for (data, secrets, want) in cases {
             assert_eq!(decrypt(data, &secrets).unwrap_err(), want);
         }
+    }
+
+    #[test]
+    fn revealed_values_are_masked() {
+        reveal("hunter2-secret");
+        reveal("abc");
+        assert_eq!(mask("pw=hunter2-secret;"), "pw=********;");
+        assert_eq!(mask("abc stays"), "abc stays");
     }
 
     #[test]

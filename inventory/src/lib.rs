@@ -100,6 +100,16 @@ impl Inventory {
         })
     }
 
+    /// Adds the variables of `group_vars/` and `host_vars/` next to a
+    /// playbook (or `--playbook-dir`). They rank just above the matching
+    /// inventory-adjacent files: `group_vars/all` of the playbook beats the
+    /// inventory's, and so on. Calling it again adds another directory.
+    pub fn load_playbook_vars(&mut self, playbook_dir: impl AsRef<std::path::Path>) -> Result<()> {
+        let dir = playbook_dir.as_ref();
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        vars::load_play_vars(&mut self.data, &dir)
+    }
+
     /// The underlying data (groups, hosts, their own variables).
     pub fn data(&self) -> &InventoryData {
         &self.data

@@ -22,6 +22,8 @@ pub struct Group {
     pub vars: Map<String, Value>,
     /// Variables from `group_vars/` next to the inventory sources.
     pub dir_vars: Map<String, Value>,
+    /// Variables from `group_vars/` next to the playbook (`--playbook-dir`).
+    pub play_vars: Map<String, Value>,
     /// `ansible_group_priority` from the inventory source (default 1).
     pub priority: i64,
     /// Longest distance from `all` (which has depth 0).
@@ -35,6 +37,8 @@ pub struct Host {
     pub vars: Map<String, Value>,
     /// Variables from `host_vars/`.
     pub dir_vars: Map<String, Value>,
+    /// Variables from `host_vars/` next to the playbook.
+    pub play_vars: Map<String, Value>,
     /// First source in which the host was seen (ansible's `inventory_file`).
     pub source: Option<PathBuf>,
     /// Created on demand (implicit localhost), not listed in `all`.

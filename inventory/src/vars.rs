@@ -127,14 +127,34 @@ pub fn reserved_name_warnings(vars: &Map<String, Value>) -> Vec<String> {
 /// Reads `group_vars/` and `host_vars/` for every group and host, from each
 /// source directory in order (later sources override earlier ones).
 pub fn load_dir_vars(inv: &mut InventoryData, bases: &[PathBuf]) -> Result<()> {
+    load_vars_into(inv, bases, false)
+}
+
+/// Reads `group_vars/` and `host_vars/` next to a playbook (ansible's
+/// play-adjacent vars, applied after the inventory-adjacent ones).
+pub fn load_play_vars(inv: &mut InventoryData, playbook_dir: &std::path::Path) -> Result<()> {
+    load_vars_into(inv, &[playbook_dir.to_path_buf()], true)
+}
+
+fn load_vars_into(inv: &mut InventoryData, bases: &[PathBuf], play: bool) -> Result<()> {
     for base in bases {
         for g in inv.groups.values_mut() {
             let found = load_entity_vars(base, "group_vars", &g.name)?;
-            g.dir_vars.extend(found);
+            if play {
+                &mut g.play_vars
+            } else {
+                &mut g.dir_vars
+            }
+            .extend(found);
         }
         for h in inv.hosts.values_mut() {
             let found = load_entity_vars(base, "host_vars", &h.name)?;
-            h.dir_vars.extend(found);
+            if play {
+                &mut h.play_vars
+            } else {
+                &mut h.dir_vars
+            }
+            .extend(found);
         }
     }
     Ok(())
@@ -190,11 +210,16 @@ pub fn host_vars_with_origin(
         layer(&inv.groups[g.as_str()].vars, Some(format!("{g}:inv")));
     }
     layer(&all.dir_vars, Some("all:dir".into()));
+    layer(&all.play_vars, Some("all:play".into()));
     for g in &groups {
         layer(&inv.groups[g.as_str()].dir_vars, Some(format!("{g}:dir")));
     }
+    for g in &groups {
+        layer(&inv.groups[g.as_str()].play_vars, Some(format!("{g}:play")));
+    }
     layer(&h.vars, None);
     layer(&h.dir_vars, None);
+    layer(&h.play_vars, None);
     Some(out)
 }
 
@@ -229,6 +254,7 @@ pub fn group_vars(inv: &InventoryData, group: &str) -> Option<Map<String, Value>
     let g = inv.groups.get(group)?;
     let mut out = g.vars.clone();
     out.extend(g.dir_vars.clone());
+    out.extend(g.play_vars.clone());
     if g.priority != 1 {
         out.insert("ansible_group_priority".into(), Value::from(g.priority));
     }
@@ -240,6 +266,7 @@ pub fn own_host_vars(inv: &InventoryData, host: &str) -> Map<String, Value> {
     let h = &inv.hosts[host];
     let mut out = h.vars.clone();
     out.extend(h.dir_vars.clone());
+    out.extend(h.play_vars.clone());
     out
 }
 

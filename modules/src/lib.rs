@@ -37,14 +37,18 @@ pub mod keytab;
 pub mod port_probe;
 pub mod sql;
 pub mod starrocks;
+pub mod starrocks_backend;
+pub mod starrocks_broker;
+pub mod starrocks_compute_node;
 pub mod starrocks_config;
 pub mod starrocks_config_diff;
 pub mod starrocks_facts;
+pub mod starrocks_frontend;
 
 use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
 
-/// Every generic module of this crate, in documentation order.
+/// Every module of this crate: generic ones first, then the StarRocks ones.
 pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(command::Command),
@@ -74,6 +78,10 @@ pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
         Arc::new(starrocks_config_diff::StarrocksConfigDiff),
         Arc::new(keytab::KeytabCheck),
         Arc::new(port_probe::PortProbe),
+        Arc::new(starrocks_backend::StarrocksBackend),
+        Arc::new(starrocks_frontend::StarrocksFrontend),
+        Arc::new(starrocks_compute_node::StarrocksComputeNode),
+        Arc::new(starrocks_broker::StarrocksBroker),
     ]
 }
 

@@ -243,12 +243,22 @@ pub struct Probe {
 }
 
 /// A TCP connect attempt to host:port within `ct` seconds: bash's
-/// `/dev/tcp` when bash exists, else `nc -z`.
+/// `/dev/tcp` when bash exists, else `nc -z`, else (for the target
+/// itself) a listening socket on the port in /proc/net/tcp{,6}.
 fn connect(host: &str, port: i64, ct: i64) -> String {
     let h = quote(host);
+    let listening = format!(
+        "[ \"$({})\" != 0 ]",
+        active_count(port, &["LISTEN".to_string()], &[])
+    );
+    let fallback = if matches!(host, "127.0.0.1" | "localhost" | "::1" | "0.0.0.0") {
+        listening
+    } else {
+        "false".into()
+    };
     format!(
         "{{ if command -v bash >/dev/null 2>&1; then timeout {ct} bash -c 'exec 3<>/dev/tcp/'{h}'/{port}' 2>/dev/null; \
-         elif command -v nc >/dev/null 2>&1; then nc -z -w {ct} {h} {port} 2>/dev/null; else false; fi; }}"
+         elif command -v nc >/dev/null 2>&1; then nc -z -w {ct} {h} {port} 2>/dev/null; else {fallback}; fi; }}"
     )
 }
 
@@ -371,6 +381,20 @@ mod tests {
         assert_eq!(ipv4_hex("127.0.0.1").as_deref(), Some("0100007F"));
         assert_eq!(ipv4_hex("10.1.2.3").as_deref(), Some("0302010A"));
         assert_eq!(ipv4_hex("not-an-ip"), None);
+    }
+
+    #[test]
+    fn proc_net_tcp_counts_listeners() {
+        // Our own listener must show up in /proc/net/tcp as LISTEN.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port() as i64;
+        let script = active_count(port, &["LISTEN".to_string()], &[]);
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn is_entry_start(line: &str) -> bool {
 }
 
 /// Within each section between banners, host entries (a result line with
-/// its JSON body, an `[ERROR]` block with its `fatal:` line) are sorted.
+/// its JSON body, an `[ERROR]` block) are sorted.
 fn sort_entries(lines: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut entries: Vec<String> = Vec::new();
@@ -149,9 +149,7 @@ fn sort_entries(lines: &[&str]) -> Vec<String> {
                 || line.starts_with("PLAY")
                 || line.starts_with("RUNNING HANDLER")
                 || line.starts_with("NO MORE HOSTS"));
-        let in_error_block = cur
-            .as_deref()
-            .is_some_and(|c| c.starts_with("[ERROR]") && !c.contains("\nfatal: ["));
+        let in_error_block = cur.as_deref().is_some_and(|c| c.starts_with("[ERROR]"));
         if line.is_empty() && !in_error_block {
             // Blank lines separate banners; where they fall among entries
             // depends on the order hosts finished.
@@ -162,11 +160,9 @@ fn sort_entries(lines: &[&str]) -> Vec<String> {
             out.push(line.to_string());
             continue;
         }
-        let continues_error = line.starts_with("fatal: [")
-            && cur
-                .as_deref()
-                .is_some_and(|c| c.starts_with("[ERROR]") && !c.contains("\nfatal: ["));
-        if is_entry_start(line) && !continues_error {
+        // An `[ERROR]` block is printed once per distinct error, before
+        // whichever host failed first: it is an entry of its own.
+        if is_entry_start(line) {
             if let Some(c) = cur.take() {
                 entries.push(c);
             }

@@ -171,8 +171,11 @@ impl Executor {
         if let Some(r) = &task.ctx.role {
             v.push(r.path.clone());
         }
-        v.push(task.ctx.dir());
-        v.push(self.loader.playbook_dir().to_path_buf());
+        for d in [task.ctx.dir(), self.loader.playbook_dir().to_path_buf()] {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+        }
         v
     }
 
@@ -316,9 +319,6 @@ impl Executor {
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
         let mut results = Vec::new();
-        // Items skipped by `when` are printed when the loop ends, after the
-        // task's own `skipping:` line when every item was skipped (ansible-core).
-        let mut pending: Vec<(String, Map<String, Value>, Arc<LazyVars>)> = Vec::new();
         let n = items.len();
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
@@ -328,13 +328,9 @@ impl Executor {
             let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
             let label = self.item_label(task, item, &ivars);
             let conds: Vec<&Value> = task.kw.when.iter().collect();
-            let mut when_skipped = false;
             let mut r = match first_false(&conds, &ivars) {
                 Err(e) => failed_result(e),
-                Ok(Some(c)) => {
-                    when_skipped = true;
-                    skipped(c)
-                }
+                Ok(Some(c)) => skipped(c),
                 Ok(None) => {
                     self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
                         .await
@@ -346,20 +342,16 @@ impl Executor {
                 }
             }
             r.insert("_ansible_item_label".into(), Value::String(label.clone()));
-            if when_skipped && self.opts.verbosity == 0 {
-                pending.push((label, r.clone(), ivars.clone()));
-            } else {
-                self.emit(
-                    task,
-                    host,
-                    delegate.as_deref(),
-                    Some(label),
-                    &r,
-                    no_log,
-                    scope,
-                    &ivars,
-                );
-            }
+            self.emit(
+                task,
+                host,
+                delegate.as_deref(),
+                Some(label),
+                &r,
+                no_log,
+                scope,
+                &ivars,
+            );
             self.apply_effects(prt, task, host, delegate.as_deref(), &r);
             results.push(Value::Object(public(&r)));
         }
@@ -388,18 +380,6 @@ impl Executor {
         agg.insert("_ansible_action".into(), task.short_action().into());
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
-        for (l, pr, pv) in pending.drain(..) {
-            self.emit(
-                task,
-                host,
-                delegate.as_deref(),
-                Some(l),
-                &pr,
-                no_log,
-                scope,
-                &pv,
-            );
-        }
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
     }
 
@@ -577,6 +557,13 @@ impl Executor {
             Ok(a) => a,
             Err(e) => return failed_result(e.to_string()),
         };
+        // Values of `no_log` options are masked wherever a result repeats them.
+        let secrets: Vec<String> = spec
+            .secret_options()
+            .filter_map(|o| args.get(o).and_then(Value::as_str))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         let check = self
             .bool_opt(scope, task, "check_mode", vars)
             .unwrap_or(self.opts.check);
@@ -635,7 +622,13 @@ impl Executor {
             progress: self.reporter.host_progress(host),
         };
         let _ = prt;
-        outcome_map(module.run(&ctx, args).await)
+        let mut r = outcome_map(module.run(&ctx, args).await);
+        if !secrets.is_empty() {
+            for v in r.values_mut() {
+                mask(v, &secrets);
+            }
+        }
+        r
     }
 
     fn with_cli_defaults(&self, mut vars: Map<String, Value>) -> Map<String, Value> {
@@ -976,6 +969,23 @@ impl Executor {
             failed_hard,
             registered,
         }
+    }
+}
+
+/// Replace every occurrence of a secret inside string values (Ansible's
+/// `remove_values`).
+fn mask(v: &mut Value, secrets: &[String]) {
+    match v {
+        Value::String(s) => {
+            for secret in secrets {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "********");
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| mask(x, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|x| mask(x, secrets)),
+        _ => {}
     }
 }
 

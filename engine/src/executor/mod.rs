@@ -80,19 +80,29 @@ pub struct RunOutcome {
     pub exit_code: i32,
 }
 
-/// Set by SIGINT/SIGTERM: no new task starts; the recap is printed.
+/// Set by SIGINT/SIGTERM: running tasks are stopped (their commands
+/// killed), no new task starts, the recap is printed.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<std::sync::atomic::AtomicI32>);
+pub struct Cancel(Arc<(std::sync::atomic::AtomicI32, tokio::sync::Notify)>);
 
 impl Cancel {
     pub fn trigger(&self, code: i32) {
-        self.0.store(code, Ordering::SeqCst);
+        self.0 .0.store(code, Ordering::SeqCst);
+        self.0 .1.notify_waiters();
     }
     pub fn code(&self) -> Option<i32> {
-        match self.0.load(Ordering::SeqCst) {
+        match self.0 .0.load(Ordering::SeqCst) {
             0 => None,
             c => Some(c),
         }
+    }
+    /// Resolves when the run is cancelled.
+    pub async fn cancelled(&self) {
+        let notified = self.0 .1.notified();
+        if self.code().is_some() {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -109,7 +119,12 @@ pub struct Executor {
     pub(crate) start_at_pending: AtomicBool,
     /// Set when a play ran out of hosts: later plays do not run.
     pub(crate) stop_all: AtomicBool,
+    /// `group_vars/`, `host_vars/` next to the playbook, per host.
+    pub(crate) pb_vars_cache: Mutex<std::collections::HashMap<String, PlaybookDirVars>>,
 }
+
+/// A host's (group vars, host vars) read from next to the playbook.
+pub(crate) type PlaybookDirVars = (Map<String, Value>, Map<String, Value>);
 
 impl Executor {
     pub fn new(
@@ -133,6 +148,7 @@ impl Executor {
             cancel: Cancel::default(),
             start_at_pending: AtomicBool::new(start_at),
             stop_all: AtomicBool::new(false),
+            pb_vars_cache: Mutex::new(Default::default()),
         })
     }
 

@@ -25,6 +25,8 @@ pub struct PlayRt {
     pub max_fail_percentage: Option<f64>,
     pub free: bool,
     pub no_hosts_reported: AtomicBool,
+    /// Tasks whose banner was printed (`strategy: free`).
+    pub banners: Mutex<std::collections::HashSet<usize>>,
 }
 
 impl PlayRt {
@@ -214,6 +216,7 @@ impl Executor {
                 max_fail_percentage: max_fail,
                 free,
                 no_hosts_reported: AtomicBool::new(false),
+                banners: Mutex::new(Default::default()),
             });
             self.run_batch(&prt).await;
             let st = self.state();

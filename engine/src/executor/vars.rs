@@ -34,7 +34,10 @@ impl Executor {
         if let Some(r) = &role {
             l.push_ref(Layer::RoleDefaults, &r.defaults);
         }
+        let (pb_groups, pb_host) = self.playbook_dir_vars(host);
+        l.push(Layer::Inventory, pb_groups);
         l.push(Layer::Inventory, self.inventory.host_vars(host));
+        l.push(Layer::Inventory, pb_host);
         let (facts, set_facts, include_vars, failed) = {
             let mut st = self.state();
             let hs = st.host(host);
@@ -91,6 +94,26 @@ impl Executor {
             }),
         );
         LazyVars::new(l.merge(), objects)
+    }
+
+    /// `group_vars/` and `host_vars/` next to the playbook: group vars
+    /// (`all` first) under the inventory's own vars, host vars above them.
+    fn playbook_dir_vars(&self, host: &str) -> (Map<String, Value>, Map<String, Value>) {
+        let mut cache = self.pb_vars_cache.lock().expect("not poisoned");
+        if let Some(v) = cache.get(host) {
+            return v.clone();
+        }
+        let dir = self.loader.playbook_dir().to_path_buf();
+        let mut groups = Map::new();
+        let mut names = vec!["all".to_string()];
+        names.extend(self.inventory.group_names(host));
+        for g in names {
+            groups.extend(read_vars_entry(&dir.join("group_vars"), &g));
+        }
+        let host_vars = read_vars_entry(&dir.join("host_vars"), host);
+        let out = (groups, host_vars);
+        cache.insert(host.to_string(), out.clone());
+        out
     }
 
     /// `hostvars[h]`: what a task would see on `h` outside any block.
@@ -165,4 +188,35 @@ fn literal_map(m: &Map<String, Value>) -> VarMap {
     m.iter()
         .map(|(k, v)| (k.clone(), VarValue::literal(v.clone())))
         .collect()
+}
+
+/// `<dir>/<name>.yml|.yaml|.json|<name>` or every such file in `<dir>/<name>/`.
+fn read_vars_entry(dir: &std::path::Path, name: &str) -> Map<String, Value> {
+    let mut files: Vec<std::path::PathBuf> = ["", ".yml", ".yaml", ".json"]
+        .iter()
+        .map(|ext| dir.join(format!("{name}{ext}")))
+        .filter(|p| p.is_file())
+        .collect();
+    let sub = dir.join(name);
+    if sub.is_dir() {
+        let mut inner: Vec<_> = std::fs::read_dir(&sub)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        inner.retain(|p: &std::path::PathBuf| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e == "yml" || e == "yaml" || e == "json")
+        });
+        inner.sort();
+        files.extend(inner);
+    }
+    let mut out = Map::new();
+    for f in files {
+        if let Ok(docs) = crate::yaml::load_file(&f) {
+            if let Some(Value::Object(m)) = docs.first().map(crate::yaml::Node::to_json) {
+                out.extend(m);
+            }
+        }
+    }
+    out
 }

@@ -171,7 +171,17 @@ impl Executor {
         } else {
             TaskKind::Task
         };
-        self.cb.task_start(&task.display_name(), kind);
+        // With `strategy: free` hosts reach a task at different times; its
+        // banner is printed once, by the first.
+        let first = !prt.free
+            || prt
+                .banners
+                .lock()
+                .expect("not poisoned")
+                .insert(Arc::as_ptr(task) as usize);
+        if first {
+            self.cb.task_start(&task.display_name(), kind);
+        }
         if self.opts.step && !self.step_confirm(task) {
             return;
         }
@@ -210,20 +220,50 @@ impl Executor {
             });
         }
         let mut results: Vec<(usize, String, HostDone)> = Vec::new();
-        while let Some(r) = set.join_next().await {
-            if let Ok(r) = r {
-                results.push(r);
+        loop {
+            tokio::select! {
+                next = set.join_next() => match next {
+                    Some(Ok(r)) => results.push(r),
+                    Some(Err(_)) => {}
+                    None => break,
+                },
+                _ = self.cancel.cancelled() => {
+                    // Dropping the tasks kills their commands (kill_on_drop).
+                    set.abort_all();
+                    return;
+                }
             }
         }
         results.sort_by_key(|r| r.0);
         if run_once {
+            // The one result stands for every host: registered values and
+            // set_fact/include_vars results are applied to all of them.
             if let Some((_, _, done)) = results.first() {
-                if let Some(reg) = &task.register {
-                    let mut st = self.state();
-                    for h in &hosts[1..] {
-                        st.host(h)
-                            .set_facts
+                let short = self
+                    .loader
+                    .registry()
+                    .get(&task.action)
+                    .map(|m| m.spec().name)
+                    .unwrap_or("");
+                let facts = done
+                    .registered
+                    .get("ansible_facts")
+                    .and_then(Value::as_object)
+                    .cloned();
+                let ok = done.registered.get("failed").and_then(Value::as_bool) != Some(true);
+                let mut st = self.state();
+                for h in &hosts[1..] {
+                    let hs = st.host(h);
+                    if let Some(reg) = &task.register {
+                        hs.set_facts
                             .insert(reg.clone(), Value::Object(done.registered.clone()));
+                    }
+                    if let (Some(f), true) = (&facts, ok) {
+                        match short {
+                            "set_fact" => hs.set_facts.extend(f.clone()),
+                            "include_vars" => hs.include_vars.extend(f.clone()),
+                            _ => hs.facts.extend(f.clone()),
+                        }
                     }
                 }
             }

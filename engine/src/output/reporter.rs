@@ -51,6 +51,8 @@ impl Reporter {
 
     /// Write text (with its newlines) above any bars.
     pub fn print(&self, text: &str) {
+        // Values decrypted from a vault are no_log wherever they surface.
+        let text = &*crate::vault::mask(text);
         if let Some(buf) = &self.capture {
             buf.lock()
                 .expect("not poisoned")

@@ -225,6 +225,9 @@ impl Callback for TextCallback {
                 }
             }
             (Status::Failed, Some(i)) => {
+                if let Some(pos) = &ev.origin {
+                    self.origin_block(ev, pos);
+                }
                 let d = self.dump(ev, true).unwrap_or_default();
                 self.line(&format!("failed: {label} (item={i}) => {d}"), RED);
             }
@@ -252,6 +255,23 @@ impl Callback for TextCallback {
         all_skipped: bool,
         result: &Map<String, Value>,
     ) {
+        // ansible-core's callback cleans a debug result down to `msg` before
+        // checking for loop results, so a failed debug loop gets a summary line.
+        let action = result
+            .get("_ansible_action")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if status == Status::Failed && action == "debug" {
+            let shown = cleaned_for_display(result, action, self.verbosity);
+            let indent = if self.verbosity > 2 { Some(4) } else { None };
+            self.line(
+                &format!(
+                    "fatal: [{host}]: FAILED! => {}",
+                    dumps(&Value::Object(shown), indent)
+                ),
+                RED,
+            );
+        }
         if status == Status::Skipped && all_skipped {
             let mut msg = format!("skipping: [{host}]");
             if self.verbosity > 0 {

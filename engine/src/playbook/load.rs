@@ -89,7 +89,7 @@ impl Loader {
         let mut plays = Vec::new();
         self.playbook_file(
             &path,
-            &[],
+            &Keywords::default(),
             &mut vec![],
             &mut plays,
             &Pos::none("command line"),
@@ -100,7 +100,7 @@ impl Loader {
     fn playbook_file(
         &self,
         path: &Path,
-        extra_when: &[Value],
+        inherited: &Keywords,
         stack: &mut Vec<PathBuf>,
         plays: &mut Vec<Arc<Play>>,
         from: &Pos,
@@ -135,31 +135,86 @@ impl Loader {
         for entry in entries {
             if let Some((key, target)) = import_playbook_entry(entry) {
                 let file = scalar_text(target);
-                let mut when = extra_when.to_vec();
-                if let Some(w) = entry.get("when") {
-                    when.extend(match &w.kind {
-                        Kind::Seq(s) => s.iter().map(Node::to_json).collect(),
-                        _ => vec![w.to_json()],
-                    });
-                }
-                for (k, _) in entry.as_map().unwrap_or(&[]) {
+                // The import's `when`, `tags` and `vars` apply to every play it brings.
+                let mut own = Keywords::default();
+                for (k, v) in entry.as_map().unwrap_or(&[]) {
                     let name = k.key_string();
-                    if name != key && !["when", "name", "vars", "tags"].contains(&name.as_str()) {
-                        return Err(Diagnostic::new(
-                            format!("unknown keyword `{name}` for import_playbook"),
-                            &k.pos,
-                        ));
+                    match name.as_str() {
+                        "when" | "tags" | "vars" => apply_keyword(&mut own, &name, v)?,
+                        "name" => {}
+                        _ if name == key => {}
+                        _ => {
+                            return Err(Diagnostic::new(
+                                format!("unknown keyword `{name}` for import_playbook"),
+                                &k.pos,
+                            ))
+                        }
                     }
                 }
+                let mut child = inherited.clone();
+                child.when.extend(own.when);
+                child.tags.extend(own.tags);
+                child.vars.extend(own.vars);
                 let target_path = ctx.dir().join(&file);
-                self.playbook_file(&target_path, &when, stack, plays, &target.pos)?;
+                self.playbook_file(&target_path, &child, stack, plays, &target.pos)?;
                 continue;
             }
             let mut play = self.parse_play(entry, &ctx)?;
-            play.kw.when.splice(0..0, extra_when.iter().cloned());
+            play.kw.when.splice(0..0, inherited.when.iter().cloned());
+            for t in &inherited.tags {
+                if !play.kw.tags.contains(t) {
+                    play.kw.tags.push(t.clone());
+                }
+            }
+            // ansible-core: the import's vars win over the play's own.
+            for (k, v) in &inherited.vars {
+                play.kw.vars.insert(k.clone(), v.clone());
+            }
+            self.check_notify(&play)?;
             plays.push(Arc::new(play));
         }
         stack.pop();
+        Ok(())
+    }
+
+    /// Every `notify:` of the play's static tasks names a handler or a
+    /// `listen` topic of the play (ansible-core fails at run time).
+    fn check_notify(&self, play: &Play) -> Result<(), Diagnostic> {
+        fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Arc<Task>>) {
+            for i in items {
+                match i {
+                    Item::Task(t) => out.push(t),
+                    Item::Block(b) => {
+                        walk(&b.block, out);
+                        walk(&b.rescue, out);
+                        walk(&b.always, out);
+                    }
+                }
+            }
+        }
+        let mut tasks = Vec::new();
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            walk(section, &mut tasks);
+        }
+        tasks.extend(play.handlers.iter());
+        for t in tasks {
+            for n in &t.notify {
+                let known = is_template(n)
+                    || play.handlers.iter().any(|h| {
+                        h.name.as_deref() == Some(n.as_str())
+                            || h.display_name() == *n
+                            || h.listen.contains(n)
+                    });
+                if !known {
+                    let names = play.handlers.iter().filter_map(|h| h.name.as_deref());
+                    return Err(Diagnostic::new(
+                        format!("the requested handler '{n}' was not found in either the main handlers list nor in the listening handlers list"),
+                        &t.pos,
+                    )
+                    .hint(crate::suggest::closest(n, names).map(|s| format!("did you mean `{s}`?"))));
+                }
+            }
+        }
         Ok(())
     }
 

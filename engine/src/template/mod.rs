@@ -35,32 +35,19 @@ pub fn new_environment() -> Environment<'static> {
         .build()
         .expect("the default delimiters are valid");
     env.set_syntax(syntax);
-    env.set_formatter(|out, state, value| {
-        if value.is_undefined() {
-            return Err(Error::new(
-                ErrorKind::UndefinedError,
-                "an undefined variable was printed",
-            ));
-        }
-        minijinja::escape_formatter(out, state, value)
-    });
     minijinja_contrib::add_to_environment(&mut env);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    // Also installs the formatter: Python-style printing of values, and an
+    // error instead of printing an undefined one.
     filters::register(&mut env);
     env
 }
 
 /// If `s` is exactly one `{{ expression }}` (surrounding blanks allowed),
-/// the expression text.
+/// the expression text. Brackets and quotes are respected, so
+/// `{{ {'a': {'b': 1}} }}` is one expression.
 pub fn lone_expression(s: &str) -> Option<&str> {
-    let t = s.trim();
-    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix('-').unwrap_or(inner);
-    let inner = inner.strip_suffix('-').unwrap_or(inner);
-    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
-        return None;
-    }
-    Some(inner.trim())
+    filters::lone_expression(s)
 }
 
 /// Does `s` contain template syntax at all? Plain strings skip the engine.
@@ -75,7 +62,8 @@ pub fn render_native(env: &Environment<'_>, s: &str, ctx: &JValue) -> Result<Val
         return Ok(Value::String(s.to_string()));
     }
     if let Some(expr) = lone_expression(s) {
-        let compiled = env.compile_expression(expr)?;
+        let expr = filters::raw_string_literals(expr);
+        let compiled = env.compile_expression(&expr)?;
         let v = compiled.eval(ctx)?;
         if v.is_undefined() {
             return Err(Error::new(
@@ -85,7 +73,8 @@ pub fn render_native(env: &Environment<'_>, s: &str, ctx: &JValue) -> Result<Val
         }
         return to_json(&v);
     }
-    env.render_str(s, ctx).map(Value::String)
+    env.render_str(&filters::raw_string_literals(s), ctx)
+        .map(Value::String)
 }
 
 /// Convert a minijinja value into JSON (the engine's variable type).

@@ -64,7 +64,9 @@ pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error>
     if let Some(e) = expr_cache().lock().expect("not poisoned").get(src) {
         return Ok(e.clone());
     }
-    let e = Arc::new(environment().compile_expression_owned(src.to_string())?);
+    // Ansible keeps backslashes in string literals as written ('\d+').
+    let text = super::filters::raw_string_literals(src).into_owned();
+    let e = Arc::new(environment().compile_expression_owned(text)?);
     expr_cache()
         .lock()
         .expect("not poisoned")
@@ -78,7 +80,11 @@ pub fn template(src: &str) -> Result<Arc<Template<'static, 'static>>, Error> {
         return Ok(t.clone());
     }
     // The cache lives as long as the process; so does the source it borrows.
-    let leaked: &'static str = Box::leak(src.to_string().into_boxed_str());
+    let leaked: &'static str = Box::leak(
+        super::filters::raw_string_literals(src)
+            .into_owned()
+            .into_boxed_str(),
+    );
     let t = Arc::new(environment().template_from_str(leaked)?);
     tpl_cache()
         .lock()
@@ -202,9 +208,40 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
                     vars,
                 ));
             }
+            check_no_undefined(&expr, &compiled, s, vars)?;
             strict_bool(&v)
         }
         other => Ok(json_truthy(other)),
+    }
+}
+
+/// Ansible fails a conditional that uses an undefined variable
+/// (`when: nope == 1`); minijinja's chainable undefined would quietly
+/// compare. Unless the expression guards itself (`is defined`,
+/// `default`…), every variable it names must exist.
+fn check_no_undefined(
+    expr: &str,
+    compiled: &Expression<'static, 'static>,
+    src: &str,
+    vars: &Arc<LazyVars>,
+) -> Result<(), TemplateError> {
+    const GUARDS: &[&str] = &[
+        "defined", "default", "d(", "|d", "| d", "none", "omit", "lookup", "query", "q(",
+    ];
+    if GUARDS.iter().any(|g| expr.contains(g)) {
+        return Ok(());
+    }
+    let names = compiled.undeclared_variables(false);
+    let missing = names
+        .iter()
+        .filter(|n| !vars.contains(n) && !environment().globals().any(|(g, _)| g == n.as_str()))
+        .min();
+    match missing {
+        Some(n) => Err(TemplateError::new(
+            format!("'{n}' is undefined (in `{src}`)"),
+            true,
+        )),
+        None => Ok(()),
     }
 }
 
@@ -357,6 +394,10 @@ mod tests {
         let e = render_str("{{ x + }}", &v).unwrap_err();
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());
+        let e = condition(&json!("nope == 1"), &v).unwrap_err();
+        assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
+        assert!(condition(&json!("nope | default(1) == 1"), &v).unwrap());
+        assert!(!condition(&json!("nope is defined and nope == 1"), &v).unwrap());
         let e = condition(&json!("'x'"), &v).unwrap_err();
         assert!(
             e.msg.contains("Conditionals must have a boolean result"),

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 /// The sentinel `omit` renders to; an option whose value is exactly this
 /// is removed before the module sees its arguments.
 pub fn omit_token() -> &'static str {
-    "__omit_place_holder__srplay"
+    crate::template::filters::OMIT
 }
 
 /// Run-wide values that go into every host's magic variables.

@@ -16,7 +16,37 @@ pub fn load_file(path: &Path) -> Result<Vec<Node>, YamlError> {
             Pos::new(file.clone(), 0, 0),
         )
     })?;
+    if crate::vault::is_vault(text.as_bytes()) {
+        return load_vault_file(&text, file);
+    }
     load_str(&text, file)
+}
+
+/// A whole vault-encrypted file (`ansible-vault encrypt vars.yml`): every
+/// string in it is treated as a secret in output.
+fn load_vault_file(text: &str, file: Arc<PathBuf>) -> Result<Vec<Node>, YamlError> {
+    let plain =
+        crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
+            YamlError::new(
+                format!("cannot decrypt {}: {e}", file.display()),
+                Pos::new(file.clone(), 1, 1),
+            )
+            .hint("give the password with --vault-password-file, --vault-id or --ask-vault-pass")
+        })?;
+    let docs = load_str(&plain, file)?;
+    for d in &docs {
+        reveal_strings(d);
+    }
+    Ok(docs)
+}
+
+fn reveal_strings(node: &Node) {
+    match &node.kind {
+        Kind::Str(s) => crate::vault::reveal(s),
+        Kind::Seq(items) => items.iter().for_each(reveal_strings),
+        Kind::Map(entries) => entries.iter().for_each(|(_, v)| reveal_strings(v)),
+        _ => {}
+    }
 }
 
 /// Parse YAML text; `file` is used for positions.
@@ -183,13 +213,7 @@ impl<'a> Builder<'a> {
             None => Kind::Str(text.to_string()),
             Some(t) if t.is_yaml_core_schema() => core_tagged(&t.suffix, text, pos)?,
             Some(t) if t.suffix == "unsafe" => Kind::Str(unsafe_literal(text)),
-            Some(t) if t.suffix == "vault" => {
-                return Err(YamlError::new(
-                    "vault-encrypted values (`!vault`) are not supported",
-                    pos.clone(),
-                )
-                .hint("decrypt the value (ansible-vault decrypt_string) or pass it with -e @file"))
-            }
+            Some(t) if t.suffix == "vault" => Kind::Str(decrypt_value(text, pos)?),
             Some(t) => {
                 return Err(YamlError::new(
                     format!("unsupported YAML tag `{}{}`", t.handle, t.suffix),
@@ -199,6 +223,20 @@ impl<'a> Builder<'a> {
         };
         Ok(Node::new(kind, pos.clone()))
     }
+}
+
+/// A `!vault` value, decrypted with the run's secrets and masked in output.
+fn decrypt_value(text: &str, pos: &Pos) -> Result<String, YamlError> {
+    let plain =
+        crate::vault::decrypt_str(text.as_bytes(), crate::vault::secrets()).map_err(|e| {
+            YamlError::new(
+                format!("cannot decrypt this !vault value: {e}"),
+                pos.clone(),
+            )
+            .hint("give the password with --vault-password-file, --vault-id or --ask-vault-pass")
+        })?;
+    crate::vault::reveal(&plain);
+    Ok(plain.to_string())
 }
 
 /// `!unsafe` text must never be templated: wrap it so rendering yields it as is.
@@ -300,7 +338,7 @@ mod tests {
         let cases = [
             ("a: 1\na: 2\n", "duplicate key `a`", 2),
             ("a: [1, 2\n", "invalid YAML", 2),
-            ("a: !vault x\n", "vault-encrypted", 1),
+            ("a: !vault x\n", "cannot decrypt this !vault value", 1),
         ];
         for (input, want, line) in cases {
             let e = parse(input).unwrap_err();

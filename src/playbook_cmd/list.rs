@@ -1,6 +1,6 @@
 //! `--list-hosts`, `--list-tasks`, `--list-tags`, as `ansible-playbook` prints them.
 
-use crate::playbook_cmd::{display_path, flatten_tasks};
+use super::{display_path, flatten_tasks};
 use anyhow::Result;
 use serde_json::Value;
 use srplay_engine::executor::RunOptions;
