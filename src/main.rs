@@ -1,6 +1,7 @@
 //! The `srplay` command line: parsing, wiring, exit codes. Everything else
 //! lives in the library crates.
 
+mod compat_cmd;
 mod doc_cmd;
 mod inventory_cmd;
 mod playbook_cmd;
@@ -32,6 +33,8 @@ enum Command {
     Playground(playground_cmd::PlaygroundArgs),
     /// Show module documentation.
     Doc(doc_cmd::DocArgs),
+    /// List what an Ansible repository uses that srplay does not support.
+    Compat(compat_cmd::CompatArgs),
     /// The embedded StarRocks simulator (used by playground host scripts).
     #[command(hide = true)]
     Srsim {
@@ -57,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Inventory(args)) => inventory_cmd::run(&args),
         Some(Command::Playground(args)) => playground_cmd::run(&args),
         Some(Command::Doc(args)) => doc_cmd::run(&args, &registry::documented(&args.module_path)?),
+        Some(Command::Compat(args)) => compat_cmd::run(&args, &registry::builtin()),
         Some(Command::Srsim { args }) => {
             let argv = std::iter::once("srsim".to_string()).chain(args).collect();
             Ok(starrocks_sim::cli::main_with_args(argv))

@@ -5,6 +5,7 @@
 //! [`module::Module`] (what a module is).
 
 pub mod actions;
+pub mod compat;
 pub mod config;
 pub mod connection;
 pub mod executor;
