@@ -6,5 +6,5 @@ mod compat_support;
 
 #[test]
 fn projects_match_ansible() {
-    compat_support::compare_suite("run", 15);
+    compat_support::compare_suite("run", 20);
 }

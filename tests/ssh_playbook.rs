@@ -25,8 +25,14 @@ fn plugin_hello() -> &'static Path {
             .expect("cargo runs")
             .success();
         assert!(ok, "cargo build -p plugin-hello failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
-        target.join("debug").join(format!("{}plugin_hello{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX))
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("target"));
+        target.join("debug").join(format!(
+            "{}plugin_hello{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ))
     })
 }
 
@@ -49,14 +55,25 @@ fn project(sshd: &Sshd, extra: &str) -> Project {
         }
     }
     let lib = plugin_hello();
-    std::fs::copy(lib, dir.path().join("library").join(lib.file_name().unwrap())).unwrap();
+    std::fs::copy(
+        lib,
+        dir.path().join("library").join(lib.file_name().unwrap()),
+    )
+    .unwrap();
     let work = tempfile::tempdir().unwrap();
     let mut inv = String::from("[nodes]\n");
     for i in 0..HOSTS {
         let vars: Vec<String> = sshd
             .host_vars(i)
             .iter()
-            .map(|(k, v)| format!("{k}='{}'", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}='{}'",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                )
+            })
             .collect();
         inv += &format!("node{i} {}\n", vars.join(" "));
     }
@@ -93,20 +110,36 @@ fn modules_plugins_and_script_modules_over_ssh_are_idempotent_and_honour_check_m
     let out = String::from_utf8_lossy(&check.stdout);
     // In check mode the directory is not created, so later tasks may fail;
     // what matters is that nothing was written.
-    assert!(!p.work.path().join("node0").exists(), "check mode wrote files:\n{out}");
+    assert!(
+        !p.work.path().join("node0").exists(),
+        "check mode wrote files:\n{out}"
+    );
 
     let first = run(&p, &[]);
     let out = String::from_utf8_lossy(&first.stdout);
-    assert_eq!(first.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     for i in 0..HOSTS {
         let line = recap_line(&out, &format!("node{i} "));
-        assert!(line.contains("changed=6 ") && line.contains("failed=0"), "{line}");
+        assert!(
+            line.contains("changed=6 ") && line.contains("failed=0"),
+            "{line}"
+        );
         let conf = p.work.path().join(format!("node{i}/conf/fe.conf"));
         let text = std::fs::read_to_string(&conf).unwrap();
-        assert!(text.contains(&format!("priority_networks = 127.0.1.{}/32", i + 1)), "{text}");
-        let node = std::fs::read_to_string(p.work.path().join(format!("node{i}/conf/node.conf"))).unwrap();
+        assert!(
+            text.contains(&format!("priority_networks = 127.0.1.{}/32", i + 1)),
+            "{text}"
+        );
+        let node =
+            std::fs::read_to_string(p.work.path().join(format!("node{i}/conf/node.conf"))).unwrap();
         assert!(node.contains(&format!("host = node{i}\n")), "{node}");
-        let plug = std::fs::read_to_string(p.work.path().join(format!("node{i}/plugin.txt"))).unwrap();
+        let plug =
+            std::fs::read_to_string(p.work.path().join(format!("node{i}/plugin.txt"))).unwrap();
         assert_eq!(plug, format!("from-plugin-node{i}\n"));
     }
 
@@ -115,7 +148,10 @@ fn modules_plugins_and_script_modules_over_ssh_are_idempotent_and_honour_check_m
     assert_eq!(second.status.code(), Some(0), "{out}");
     for i in 0..HOSTS {
         let line = recap_line(&out, &format!("node{i} "));
-        assert!(line.contains("changed=0 "), "second run changed something: {line}");
+        assert!(
+            line.contains("changed=0 "),
+            "second run changed something: {line}"
+        );
     }
 }
 
@@ -127,9 +163,15 @@ fn an_unreachable_host_does_not_stop_the_others() {
     let out = run(&p, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}");
-    assert!(recap_line(&stdout, "dead ").contains("unreachable=1"), "{stdout}");
+    assert!(
+        recap_line(&stdout, "dead ").contains("unreachable=1"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Connection refused"), "{stdout}");
     for i in 0..HOSTS {
-        assert!(recap_line(&stdout, &format!("node{i} ")).contains("failed=0"), "{stdout}");
+        assert!(
+            recap_line(&stdout, &format!("node{i} ")).contains("failed=0"),
+            "{stdout}"
+        );
     }
 }

@@ -167,12 +167,37 @@ impl InventoryView for inventory_parser::Inventory {
     }
 
     fn host_vars(&self, host: &str) -> Map<String, Value> {
-        inventory_parser::Inventory::host_vars(self, host).unwrap_or_default()
+        let mut vars = inventory_parser::Inventory::host_vars(self, host).unwrap_or_default();
+        decrypt_vault_values(&mut vars);
+        vars
     }
 
     fn select(&self, pattern: &str) -> Result<Vec<String>, String> {
         inventory_parser::Inventory::select(self, pattern).map_err(|e| e.to_string())
     }
+}
+
+/// `!vault` values in inventory files and `group_vars/` reach us as their
+/// ciphertext (inventory-parser knows no secrets): decrypt them with the
+/// run's vault secrets, and mask them in output like every vault value.
+/// A value that cannot be decrypted is left as is; using it shows the
+/// ciphertext, never a secret.
+fn decrypt_vault_values(vars: &mut Map<String, Value>) {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::String(s) if crate::vault::is_vault(s.as_bytes()) => {
+                if let Ok(plain) = crate::vault::decrypt_str(s.as_bytes(), crate::vault::secrets())
+                {
+                    crate::vault::reveal(&plain);
+                    *s = plain.to_string();
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(m) => m.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    vars.values_mut().for_each(walk);
 }
 
 #[cfg(test)]

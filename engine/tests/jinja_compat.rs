@@ -95,7 +95,7 @@ fn mismatches(path: &Path) -> (usize, Vec<String>) {
         let id = case["id"].as_str().unwrap_or("?");
         let template = case["template"].as_str().unwrap_or_default();
         let ctx = context_of(case);
-        let native = render_native(&env, &template, &ctx);
+        let native = render_native(&env, template, &ctx);
         let in_string = render_native(&env, &format!("[{template}]"), &ctx);
         let results = [
             check(

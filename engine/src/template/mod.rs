@@ -47,6 +47,11 @@ pub fn new_environment() -> Environment<'static> {
 /// the expression text. Brackets and quotes are respected, so
 /// `{{ {'a': {'b': 1}} }}` is one expression.
 pub fn lone_expression(s: &str) -> Option<&str> {
+    // Text around the braces, even a newline, makes it a string (Jinja's
+    // native concat sees more than one node), as in ansible-core.
+    if s.trim() != s {
+        return None;
+    }
     filters::lone_expression(s)
 }
 
@@ -97,7 +102,8 @@ mod tests {
             ("{{ 3 }}", json!(3)),
             ("{{ n + 1 }}", json!(4)),
             ("{{ items }}", json!([1, 2])),
-            (" {{ name }} ", json!("fe1")),
+            (" {{ name }} ", json!(" fe1 ")),
+            ("{{ name }}\n", json!("fe1\n")),
             ("host={{ name }}", json!("host=fe1")),
             ("plain", json!("plain")),
             ("{{ missing | default('d') }}", json!("d")),
