@@ -55,6 +55,17 @@ pub fn lone_expression(s: &str) -> Option<&str> {
     filters::lone_expression(s)
 }
 
+/// [`filters::raw_string_literals`] for a bare expression (`a | f('\\d')`),
+/// which has no `{{ }}` around it to mark where literals are.
+pub fn raw_expression_literals(expr: &str) -> String {
+    if !expr.contains('\\') {
+        return expr.to_string();
+    }
+    let wrapped = format!("{{{{ {expr} }}}}");
+    let raw = filters::raw_string_literals(&wrapped);
+    raw[3..raw.len() - 3].to_string()
+}
+
 /// Does `s` contain template syntax at all? Plain strings skip the engine.
 pub fn is_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
@@ -67,7 +78,7 @@ pub fn render_native(env: &Environment<'_>, s: &str, ctx: &JValue) -> Result<Val
         return Ok(Value::String(s.to_string()));
     }
     if let Some(expr) = lone_expression(s) {
-        let expr = filters::raw_string_literals(expr);
+        let expr = raw_expression_literals(expr);
         let compiled = env.compile_expression(&expr)?;
         let v = compiled.eval(ctx)?;
         if v.is_undefined() {

@@ -65,7 +65,7 @@ pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error>
         return Ok(e.clone());
     }
     // Ansible keeps backslashes in string literals as written ('\d+').
-    let text = super::filters::raw_string_literals(src).into_owned();
+    let text = super::raw_expression_literals(src);
     let e = Arc::new(environment().compile_expression_owned(text)?);
     expr_cache()
         .lock()
