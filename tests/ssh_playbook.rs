@@ -129,7 +129,7 @@ fn modules_plugins_and_script_modules_over_ssh_are_idempotent_and_honour_check_m
             line.contains("changed=6 ") && line.contains("failed=0"),
             "{line}"
         );
-        let conf = p.work.path().join(format!("node{i}/conf/fe.conf"));
+        let conf = p.work.path().join(format!("node{i}/conf/be.conf"));
         let text = std::fs::read_to_string(&conf).unwrap();
         assert!(
             text.contains(&format!("priority_networks = 127.0.1.{}/32", i + 1)),
