@@ -56,6 +56,18 @@ struct ActionFound {
     pos: Pos,
 }
 
+/// The collection of an FQCN outside the ones srplay implements
+/// (`community.general.ufw` -> `community.general`).
+fn foreign_collection(name: &str) -> Option<&str> {
+    let parts: Vec<&str> = name.splitn(3, '.').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    let collection = &name[..parts[0].len() + 1 + parts[1].len()];
+    (!["ansible.builtin", "ansible.legacy", "srplay.starrocks"].contains(&collection))
+        .then_some(collection)
+}
+
 pub fn parse_task(
     node: &Node,
     ctx: &Arc<FileCtx>,
@@ -93,6 +105,15 @@ pub fn parse_task(
                 Diagnostic::new(format!("unknown keyword `{name}` for a {level}"), &k.pos)
                     .hint(hint.map(|h| format!("did you mean `{h}`?"))),
             );
+        }
+        if let Some(collection) = foreign_collection(&name) {
+            return Err(Diagnostic::new(
+                format!("couldn't resolve module/action '{name}': collection `{collection}` is not supported"),
+                &k.pos,
+            )
+            .hint(Some(
+                "srplay implements ansible.builtin and srplay.starrocks; add the module as a plugin (docs/plugins.md) or use a built-in one".into(),
+            )));
         }
         let hint = registry
             .suggest(&name)
