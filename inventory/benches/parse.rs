@@ -45,7 +45,11 @@ fn ini_text() -> String {
 fn yaml_text() -> String {
     let mut s = String::from("all:\n  children:\n    be:\n      vars:\n        ansible_user: starrocks\n        be_heap: 32g\n      children:\n");
     for g in 0..HOSTS / PER_GROUP {
-        writeln!(s, "        rack{g:03}:\n          vars:\n            rack_id: {g}\n          hosts:").unwrap();
+        writeln!(
+            s,
+            "        rack{g:03}:\n          vars:\n            rack_id: {g}\n          hosts:"
+        )
+        .unwrap();
         for h in 0..PER_GROUP {
             let i = g * PER_GROUP + h;
             writeln!(
