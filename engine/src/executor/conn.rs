@@ -74,13 +74,20 @@ impl Pool {
         Ok(c)
     }
 
+    /// Close every connection at once: an ssh master takes a few
+    /// milliseconds to exit after its signal, which one after the other
+    /// adds up to seconds over hundreds of hosts.
     pub async fn close_all(&self) {
         let conns: Vec<_> = self.conns.lock().await.drain().map(|(_, v)| v).collect();
+        let mut closing = tokio::task::JoinSet::new();
         for slot in conns {
-            if let Some(c) = slot.lock().await.take() {
-                c.close().await;
-            }
+            closing.spawn(async move {
+                if let Some(c) = slot.lock().await.take() {
+                    c.close().await;
+                }
+            });
         }
+        while closing.join_next().await.is_some() {}
     }
 }
 
