@@ -5,7 +5,7 @@
 //! builds an immutable tree of [`Play`]s. Nothing here touches a host.
 
 mod diagnostic;
-mod keywords;
+pub mod keywords;
 mod kv;
 mod load;
 mod model;
@@ -17,6 +17,6 @@ pub use diagnostic::{Diagnostic, Error};
 pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
 pub use kv::parse_kv;
 pub use load::{Loader, LoaderOptions, RoleRequest};
-pub use model::{Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
+pub use model::{short_name, Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
 pub use tags::TagFilter;
-pub use task::ARGS_TEMPLATE;
+pub use task::{is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
