@@ -182,7 +182,7 @@ impl Module for Blockinfile {
             });
         }
         if changed && !ctx.check_mode {
-            match textfile::save(
+            match textfile::save_or_fail(
                 ctx,
                 &o.path,
                 result.into_bytes(),
@@ -191,19 +191,14 @@ impl Module for Blockinfile {
                 o.backup.unwrap_or(false),
                 true,
             )
-            .await
+            .await?
             {
-                Ok(s) => {
-                    if let Some(b) = s.backup_file {
+                Ok(backup) => {
+                    if let Some(b) = backup {
                         out = out.with("backup_file", b);
                     }
                 }
-                Err(write::WriteError::Validate(rc, _, se)) => {
-                    return Ok(Outcome::failed(format!(
-                        "failed to validate: rc:{rc} error:{se}"
-                    )));
-                }
-                Err(write::WriteError::Module(e)) => return Err(e),
+                Err(failed) => return Ok(failed),
             }
         }
         if ctx.check_mode && !cur.exists() {

@@ -300,7 +300,7 @@ async fn finish(
     }
     let mut backup = String::new();
     if edit.changed && !ctx.check_mode {
-        match textfile::save(
+        match textfile::save_or_fail(
             ctx,
             &o.path,
             edit.text.clone().into_bytes(),
@@ -309,15 +309,10 @@ async fn finish(
             o.backup.unwrap_or(false),
             true,
         )
-        .await
+        .await?
         {
-            Ok(s) => backup = s.backup_file.unwrap_or_default(),
-            Err(write::WriteError::Validate(rc, _so, se)) => {
-                return Ok(Outcome::failed(format!(
-                    "failed to validate: rc:{rc} error:{se}"
-                )));
-            }
-            Err(write::WriteError::Module(e)) => return Err(e),
+            Ok(b) => backup = b.unwrap_or_default(),
+            Err(failed) => return Ok(failed),
         }
     }
     if ctx.check_mode && !cur.exists() {

@@ -155,7 +155,7 @@ impl Module for Replace {
             });
         }
         if changed && !ctx.check_mode {
-            match textfile::save(
+            match textfile::save_or_fail(
                 ctx,
                 &o.path,
                 new.into_bytes(),
@@ -164,19 +164,14 @@ impl Module for Replace {
                 o.backup.unwrap_or(false),
                 false,
             )
-            .await
+            .await?
             {
-                Ok(s) => {
-                    if let Some(b) = s.backup_file {
+                Ok(backup) => {
+                    if let Some(b) = backup {
                         out = out.with("backup_file", b);
                     }
                 }
-                Err(write::WriteError::Validate(rc, _, se)) => {
-                    return Ok(Outcome::failed(format!(
-                        "failed to validate: rc:{rc} error:{se}"
-                    )));
-                }
-                Err(write::WriteError::Module(e)) => return Err(e),
+                Err(failed) => return Ok(failed),
             }
         }
         let want = attrs::Wanted::new(o.mode.as_deref(), o.owner.as_deref(), o.group.as_deref());

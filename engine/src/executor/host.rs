@@ -651,8 +651,11 @@ impl Executor {
         if let Some(c) = &self.opts.connection {
             return c.clone();
         }
-        let in_inventory = self.inventory.hosts().iter().any(|h| h == target);
-        if !in_inventory && ["localhost", "127.0.0.1", "::1"].contains(&target) {
+        // Implicit localhost (not in the inventory) is local, as in Ansible;
+        // only look the host up for those names (hosts() copies the list).
+        if ["localhost", "127.0.0.1", "::1"].contains(&target)
+            && !self.inventory.hosts().iter().any(|h| h == target)
+        {
             return "local".into();
         }
         "ssh".into()

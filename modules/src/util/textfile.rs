@@ -60,6 +60,30 @@ pub struct Saved {
     pub backup_file: Option<String>,
 }
 
+/// [`save`] as the line-editing modules report it: `Ok(Ok(backup_file))`
+/// when written, `Ok(Err(outcome))` when `validate` refused the content —
+/// a failed task with Ansible's message, not a module error.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_or_fail(
+    ctx: &ModuleContext,
+    path: &str,
+    content: Vec<u8>,
+    cur: &Current,
+    validate: Option<&str>,
+    backup: bool,
+    create_parent: bool,
+) -> Result<Result<Option<String>, srplay_engine::module::Outcome>, ModuleError> {
+    match save(ctx, path, content, cur, validate, backup, create_parent).await {
+        Ok(saved) => Ok(Ok(saved.backup_file)),
+        Err(WriteError::Validate(rc, _stdout, stderr)) => {
+            Ok(Err(srplay_engine::module::Outcome::failed(format!(
+                "failed to validate: rc:{rc} error:{stderr}"
+            ))))
+        }
+        Err(WriteError::Module(e)) => Err(e),
+    }
+}
+
 /// Write `content` over `path` (which `cur` describes); mkdir -p the
 /// parent first when `create_parent`.
 pub async fn save(
