@@ -349,6 +349,7 @@ pub async fn run_playbooks(
         !args.no_progress && args.output == OutputFormat::Default,
         color_wanted(),
     );
+    let grace = interrupt_grace()?;
     let mut code = 0;
     for (loader, pb) in playbooks {
         let cb: Arc<dyn Callback> = match args.output {
@@ -368,14 +369,8 @@ pub async fn run_playbooks(
             factory.clone(),
         );
         let cancel = exec.cancel_handle();
-        let watcher = tokio::spawn(async move {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => cancel.trigger(130),
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => cancel.trigger(143),
-            }
-        });
+        cancel.set_grace(grace);
+        let watcher = tokio::spawn(watch_signals(cancel));
         let outcome = exec.run(&pb).await;
         watcher.abort();
         code = outcome.exit_code;
@@ -384,6 +379,39 @@ pub async fn run_playbooks(
         }
     }
     Ok(code)
+}
+
+/// Every SIGINT/SIGTERM goes to `cancel`: the first stops new tasks, the
+/// second stops running ones.
+async fn watch_signals(cancel: srplay_engine::executor::Cancel) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = int.recv() => cancel.trigger(130),
+            _ = term.recv() => cancel.trigger(143),
+        }
+    }
+}
+
+/// `SRPLAY_INTERRUPT_GRACE`: seconds running tasks may take to finish
+/// after Ctrl-C / SIGTERM (default 10).
+fn interrupt_grace() -> Result<std::time::Duration> {
+    match std::env::var("SRPLAY_INTERRUPT_GRACE") {
+        Err(_) => Ok(srplay_engine::executor::DEFAULT_INTERRUPT_GRACE),
+        Ok(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| anyhow!("SRPLAY_INTERRUPT_GRACE={v:?} is not a number of seconds")),
+    }
 }
 
 fn ask_password() -> Result<String> {

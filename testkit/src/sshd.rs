@@ -189,6 +189,31 @@ impl Sshd {
         self.stop();
     }
 
+    /// Start the listeners again after [`kill`](Self::kill), on the same
+    /// addresses, port and host key: the hosts "come back".
+    pub fn restart(&mut self) {
+        let instances = self.addresses.len().div_ceil(ADDRESSES_PER_SSHD);
+        self.stop();
+        // A fresh log: the old one already says "Server listening".
+        for k in 0..instances {
+            let _ = std::fs::remove_file(self.dir.path().join(format!("sshd.{k}.log")));
+        }
+        if let Err(e) = self.launch() {
+            self.stop();
+            panic!("could not restart sshd on port {}: {e}", self.port);
+        }
+    }
+
+    /// Kill (SIGKILL) every session process of the listeners, but not the
+    /// listeners: established connections break, new ones succeed.
+    pub fn kill_sessions(&self) {
+        for child in &self.instances {
+            for pid in crate::procs::descendants(child.id()) {
+                crate::procs::kill_tree(pid);
+            }
+        }
+    }
+
     fn stop(&mut self) {
         for child in &mut self.instances {
             crate::procs::kill_tree(child.id());

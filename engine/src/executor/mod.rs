@@ -1,6 +1,7 @@
 //! The executor: plays, batches, the linear and free strategies, tasks on
 //! many hosts at once (bounded by `forks`), handlers, blocks.
 
+mod cancel;
 mod conn;
 mod host;
 mod loops;
@@ -11,6 +12,7 @@ mod state;
 mod vars;
 mod walk;
 
+pub use cancel::{Cancel, DEFAULT_INTERRUPT_GRACE};
 pub use conn::{ConnectionFactory, NoRemoteTransport, SshFactory};
 pub use serial::batches;
 
@@ -78,32 +80,6 @@ pub struct RunOutcome {
     pub stats: Stats,
     /// 0 ok, 1 error, 2 a host failed, 4 a host unreachable, 130/143 interrupted.
     pub exit_code: i32,
-}
-
-/// Set by SIGINT/SIGTERM: running tasks are stopped (their commands
-/// killed), no new task starts, the recap is printed.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<(std::sync::atomic::AtomicI32, tokio::sync::Notify)>);
-
-impl Cancel {
-    pub fn trigger(&self, code: i32) {
-        self.0 .0.store(code, Ordering::SeqCst);
-        self.0 .1.notify_waiters();
-    }
-    pub fn code(&self) -> Option<i32> {
-        match self.0 .0.load(Ordering::SeqCst) {
-            0 => None,
-            c => Some(c),
-        }
-    }
-    /// Resolves when the run is cancelled.
-    pub async fn cancelled(&self) {
-        let notified = self.0 .1.notified();
-        if self.code().is_some() {
-            return;
-        }
-        notified.await;
-    }
 }
 
 pub struct Executor {

@@ -215,21 +215,24 @@ impl Executor {
             );
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                // Interrupted while waiting for a fork: do not start.
+                if me.cancel.code().is_some() {
+                    return None;
+                }
                 let done = me.run_on_host(&prt, &task, &scope, &h).await;
-                (i, h, done)
+                Some((i, h, done))
             });
         }
         let mut results: Vec<(usize, String, HostDone)> = Vec::new();
         loop {
             tokio::select! {
                 next = set.join_next() => match next {
-                    Some(Ok(r)) => results.push(r),
-                    Some(Err(_)) => {}
+                    Some(Ok(Some(r))) => results.push(r),
+                    Some(_) => {}
                     None => break,
                 },
                 _ = self.cancel.cancelled() => {
-                    // Dropping the tasks kills their commands (kill_on_drop).
-                    set.abort_all();
+                    self.finish_in_flight(&mut set).await;
                     return;
                 }
             }
@@ -620,6 +623,20 @@ impl Executor {
             error_msg: None,
         });
         self.state().stats(host).skipped += 1;
+    }
+
+    /// Interrupted: tasks already running on a host may finish (each
+    /// reports its result) until a second signal or the end of the grace
+    /// period; then the rest are dropped, which kills their local commands
+    /// and closes their ssh sessions.
+    async fn finish_in_flight<T: 'static>(&self, set: &mut tokio::task::JoinSet<T>) {
+        let drain = async { while set.join_next().await.is_some() {} };
+        tokio::select! {
+            _ = drain => {}
+            _ = self.cancel.forced() => {}
+        }
+        set.abort_all();
+        while set.join_next().await.is_some() {}
     }
 
     /// Run the notified handlers, in the order they are defined.
