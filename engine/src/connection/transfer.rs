@@ -26,6 +26,25 @@ pub struct FileAttrs {
 /// removes leftovers of an interrupted one.
 pub const TEMP_MARKER: &str = ".srplay-tmp-";
 
+/// Remove temp files of interrupted writes in `$dir` (the controller or
+/// the target died mid-write, so nothing removed them). Temp names carry
+/// the writing shell's pid (`.<name>.srplay-tmp-<pid>-XXXXXX`); a temp is
+/// stale when that process is gone (or the name has no pid: older
+/// versions). Temps of the destination being written go at once; those
+/// of other files in the directory only once untouched for a minute, so a
+/// concurrent writer on another host sharing the directory (NFS), whose
+/// pid means nothing here, is not disturbed while it writes.
+const STALE_TEMP_CLEANUP: &str = "\
+    for f in \"$dir\"/.*.srplay-tmp-*; do \
+      [ -f \"$f\" ] || continue; \
+      p=${f##*.srplay-tmp-}; p=${p%%-*}; \
+      case $p in ''|*[!0-9]*) ;; *) { [ -d \"/proc/$p\" ] || kill -0 \"$p\"; } 2>/dev/null && continue;; esac; \
+      case $f in \
+        \"$dir/.$base.srplay-tmp-\"*) rm -f -- \"$f\";; \
+        *) [ -n \"$(find \"$f\" -prune -mmin +1 2>/dev/null)\" ] && rm -f -- \"$f\";; \
+      esac; \
+    done 2>/dev/null";
+
 /// The shell script that writes stdin to `dest` atomically.
 pub fn atomic_write_script(dest: &str, attrs: &FileAttrs) -> String {
     atomic_write_script_checked(dest, attrs, None)
@@ -43,10 +62,11 @@ pub fn atomic_write_script_checked(
     let d = quote(dest);
     let mut s = format!(
         "dest={d}; dir=$(dirname -- \"$dest\"); base=$(basename -- \"$dest\"); \
-         rm -f -- \"$dir\"/.\"$base\"{TEMP_MARKER}* 2>/dev/null; \
-         tmp=$(mktemp \"$dir/.$base{TEMP_MARKER}XXXXXX\") || exit 1; \
+         {}; \
+         tmp=$(mktemp \"$dir/.$base{TEMP_MARKER}$$-XXXXXX\") || exit 1; \
          trap 'rm -f -- \"$tmp\"' EXIT HUP INT TERM PIPE; \
-         cat > \"$tmp\" || exit 1; "
+         cat > \"$tmp\" || exit 1; ",
+        STALE_TEMP_CLEANUP
     );
     if let Some(n) = expected_len {
         s.push_str(&format!(
@@ -152,6 +172,40 @@ mod tests {
             .unwrap();
         child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn stale_temp_files_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = std::process::id();
+        let dead = 99_999_999; // above pid_max: never a live process
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+        // (name, last modified long ago, removed)
+        let cases = [
+            (".f.srplay-tmp-abc123".to_string(), false, true),
+            (format!(".f.srplay-tmp-{dead}-AAAAAA"), false, true),
+            (format!(".f.srplay-tmp-{me}-BBBBBB"), true, false),
+            (format!(".g.srplay-tmp-{dead}-CCCCCC"), false, false),
+            (format!(".g.srplay-tmp-{dead}-DDDDDD"), true, true),
+            (format!(".g.srplay-tmp-{me}-EEEEEE"), true, false),
+            (".g.srplay-tmp-validate-1f".to_string(), true, true),
+            ("notes.srplay-tmp-1".to_string(), true, false),
+        ];
+        for (name, aged, _) in &cases {
+            let f = std::fs::File::create(dir.path().join(name)).unwrap();
+            if *aged {
+                f.set_modified(old).unwrap();
+            }
+        }
+        let dest = dir.path().join("f");
+        let script =
+            atomic_write_script_checked(dest.to_str().unwrap(), &FileAttrs::default(), Some(3));
+        let out = run_script(&script, b"new");
+        assert!(out.status.success(), "{out:?}");
+        for (name, _, removed) in &cases {
+            assert_eq!(!dir.path().join(name).exists(), *removed, "{name}");
+        }
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
     }
 
     #[test]

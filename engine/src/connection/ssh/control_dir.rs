@@ -170,8 +170,32 @@ fn remove_stale_runs(base: &Path) {
             })
         });
         if only_ours {
+            stop_masters_in(&entry.path());
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+/// Ask every master still listening in a dead run's directory to exit
+/// (`ssh -O exit`): otherwise it would hold its connection open until its
+/// `ControlPersist` idle timeout.
+fn stop_masters_in(run_dir: &Path) {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(files) = fs::read_dir(run_dir) else {
+        return;
+    };
+    for f in files.flatten() {
+        if !f.file_type().is_ok_and(|t| t.is_socket()) {
+            continue;
+        }
+        let _ = std::process::Command::new("ssh")
+            .arg("-S")
+            .arg(f.path())
+            .args(["-O", "exit", "srplay-stale-master"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
