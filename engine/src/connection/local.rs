@@ -108,6 +108,36 @@ mod tests {
     }
 
     #[test]
+    fn environment_values_travel_on_stdin_not_argv() {
+        // (name, value): odd values, and a name only `env` can set.
+        let env = vec![
+            ("A".to_string(), "secret one".to_string()),
+            ("B_2".to_string(), "line\n\n".to_string()),
+            ("EMPTY".to_string(), String::new()),
+            ("Q".to_string(), "it's $HOME `x` \\".to_string()),
+            ("MY-VAR".to_string(), "dash".to_string()),
+        ];
+        let mut req =
+            ExecRequest::new("printf '%s|%s|%s|%s|' \"$A\" \"$B_2\" \"$EMPTY\" \"$Q\"; cat")
+                .stdin(Stdin::Bytes(b"rest of stdin".to_vec()));
+        req.env = env;
+        let (line, _) = req.render();
+        // dash drops such names from the environment it passes on; only
+        // the rendering is checked for them.
+        assert!(line.contains("env MY-VAR=dash /bin/sh -c"), "{line}");
+        for secret in ["secret one", "it's $HOME"] {
+            assert!(!line.contains(secret), "{secret} in argv: {line}");
+        }
+        let out = rt().block_on(LocalConnection.exec(req)).unwrap();
+        assert_eq!(
+            out.stdout_str(),
+            "secret one|line\n\n||it's $HOME `x` \\|rest of stdin",
+            "{}",
+            out.stderr_str()
+        );
+    }
+
+    #[test]
     fn put_is_atomic_keeps_mode_and_cleans_stale_temps() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("fe.conf");

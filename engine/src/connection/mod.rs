@@ -63,29 +63,68 @@ impl ExecRequest {
 
     /// The full `/bin/sh -c` script: environment, chdir and become applied.
     /// Returns the command line and the bytes to put before the caller's
-    /// stdin (a become password), so secrets never appear in argv.
+    /// stdin (a become password, then environment values), so secrets
+    /// never appear in argv: the command line is visible to every user of
+    /// the target in `ps`, and values of `environment:` are often secrets
+    /// (`PGPASSWORD`, tokens).
     pub fn render(&self) -> (String, Option<Vec<u8>>) {
         let mut script = String::new();
         if let Some(dir) = &self.chdir {
             script.push_str(&format!("cd {} && ", crate::shell::quote(dir)));
         }
-        if !self.env.is_empty() {
-            script.push_str("env");
-            for (k, v) in &self.env {
-                script.push(' ');
-                script.push_str(&crate::shell::quote(&format!("{k}={v}")));
-            }
-            script.push(' ');
-            script.push_str("/bin/sh -c ");
-            script.push_str(&crate::shell::quote(&self.cmd));
-        } else {
+        let mut env_bytes = Vec::new();
+        if self.env.is_empty() {
             script.push_str(&self.cmd);
+        } else {
+            script.push_str(&env_script(&self.env, &self.cmd, &mut env_bytes));
         }
-        match &self.r#become {
+        let (line, mut prefix) = match &self.r#become {
             Some(b) => b.wrap(&script),
             None => (script, None),
+        };
+        if !env_bytes.is_empty() {
+            prefix.get_or_insert_with(Vec::new).extend(env_bytes);
+        }
+        (line, prefix)
+    }
+}
+
+/// `{ K=<read from stdin>; export K; …; exec /bin/sh -c <cmd>; }`: each
+/// value is read from stdin with `dd bs=1`, which never reads past the
+/// value, leaving the rest of stdin to the command. A name the shell
+/// cannot assign (`MY-VAR`) goes through `env` on the command line.
+fn env_script(env: &[(String, String)], cmd: &str, stdin: &mut Vec<u8>) -> String {
+    let mut s = String::from("{ ");
+    let mut by_env = Vec::new();
+    for (k, v) in env {
+        if is_shell_name(k) {
+            s.push_str(&format!(
+                "{k}=$(dd bs=1 count={n} 2>/dev/null; echo .); {k}=${{{k}%.}}; export {k}; ",
+                n = v.len()
+            ));
+            stdin.extend_from_slice(v.as_bytes());
+        } else {
+            by_env.push(crate::shell::quote(&format!("{k}={v}")));
         }
     }
+    s.push_str("exec ");
+    if !by_env.is_empty() {
+        s.push_str("env ");
+        s.push_str(&by_env.join(" "));
+        s.push(' ');
+    }
+    s.push_str("/bin/sh -c ");
+    s.push_str(&crate::shell::quote(cmd));
+    s.push_str("; }");
+    s
+}
+
+fn is_shell_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// What a finished command returned.
