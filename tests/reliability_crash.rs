@@ -151,7 +151,15 @@ fn interrupt(case: &Case, sshd: &mut Sshd, killer: Killer) -> (Vec<u8>, usize, S
     }
     let out = wait_output(child);
     match killer {
-        Killer::Srplay => assert_eq!(out.code, None, "killed by a signal"),
+        Killer::Srplay => {
+            assert_eq!(out.code, None, "killed by a signal");
+            // The master is a daemon of its own: it outlives a killed srplay
+            // (the next run must stop it, checked after the rerun).
+            assert!(
+                !case.p.masters().is_empty(),
+                "expected the killed run's ssh master to linger"
+            );
+        }
         // The connection broke under a running task: the host is unreachable.
         _ => {
             assert_eq!(out.code, Some(4), "{:?}: {}", case.module, out.all());

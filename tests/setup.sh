@@ -26,6 +26,8 @@ have kinit || need_pkgs+=(krb5-user)
 have zip || need_pkgs+=(zip)
 have unzip || need_pkgs+=(unzip)
 have file || need_pkgs+=(file)
+# reliability_faults mounts a tiny tmpfs (needs root) to fill a disk
+have mount || [ -x /usr/bin/mount ] || need_pkgs+=(mount)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
