@@ -402,16 +402,19 @@ async fn watch_signals(cancel: srplay_engine::executor::Cancel) {
 /// `SRPLAY_INTERRUPT_GRACE`: seconds running tasks may take to finish
 /// after Ctrl-C / SIGTERM (default 10).
 fn interrupt_grace() -> Result<std::time::Duration> {
-    match std::env::var("SRPLAY_INTERRUPT_GRACE") {
-        Err(_) => Ok(srplay_engine::executor::DEFAULT_INTERRUPT_GRACE),
-        Ok(v) => v
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(std::time::Duration::from_secs_f64)
-            .ok_or_else(|| anyhow!("SRPLAY_INTERRUPT_GRACE={v:?} is not a number of seconds")),
-    }
+    parse_grace(std::env::var("SRPLAY_INTERRUPT_GRACE").ok().as_deref())
+}
+
+fn parse_grace(value: Option<&str>) -> Result<std::time::Duration> {
+    let Some(v) = value else {
+        return Ok(srplay_engine::executor::DEFAULT_INTERRUPT_GRACE);
+    };
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (0.0..=1e9).contains(s))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| anyhow!("SRPLAY_INTERRUPT_GRACE={v:?} is not a number of seconds"))
 }
 
 fn ask_password() -> Result<String> {
@@ -500,6 +503,33 @@ pub(crate) fn flatten_tasks(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn interrupt_grace_table() {
+        use std::time::Duration;
+        let cases = [
+            (None, Some(Duration::from_secs(10))),
+            (Some("0"), Some(Duration::ZERO)),
+            (Some(" 2.5 "), Some(Duration::from_millis(2500))),
+            (Some("600"), Some(Duration::from_secs(600))),
+            (Some("-1"), None),
+            (Some("soon"), None),
+            (Some("inf"), None),
+            (Some("NaN"), None),
+        ];
+        for (input, want) in cases {
+            let got = parse_grace(input);
+            match want {
+                Some(d) => assert_eq!(got.unwrap(), d, "{input:?}"),
+                None => assert!(
+                    got.unwrap_err()
+                        .to_string()
+                        .contains("SRPLAY_INTERRUPT_GRACE"),
+                    "{input:?}"
+                ),
+            }
+        }
+    }
 
     #[test]
     fn extra_vars_table() {
