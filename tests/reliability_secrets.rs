@@ -2,7 +2,7 @@
 //! against the simulated StarRocks FE), a sudo password over the loopback
 //! sshd (a throwaway user whose sudo asks for it), a vault-encrypted
 //! variable and `no_log: true` tasks — with failing tasks among them — is
-//! run at every verbosity and with `--output json`. Every secret string is
+//! run at every verbosity, with `--diff` and with `--output json`. Every secret string is
 //! looked for in stdout, stderr, the argv of every process on the machine
 //! (controller and target are the same machine here; sampled continuously
 //! while each run goes on) and files left in /tmp, /var/tmp, /dev/shm, the
@@ -227,12 +227,13 @@ fn secrets_never_reach_output_argv_or_leftover_files() {
         ("vault value", &s.vault_value),
         ("vault password", &s.vault_password),
     ];
-    let modes: [&[&str]; 6] = [
+    let modes: [&[&str]; 7] = [
         &[],
         &["-v"],
         &["-vv"],
         &["-vvv"],
         &["-vvvv"],
+        &["--diff", "-vvvv"],
         &["--output", "json"],
     ];
     let mut leaks: Vec<String> = Vec::new();
@@ -294,7 +295,7 @@ fn secrets_never_reach_output_argv_or_leftover_files() {
         "secrets leaked in {runs} runs:\n{}",
         leaks.join("\n")
     );
-    assert_eq!(runs, 6);
+    assert_eq!(runs, modes.len());
 }
 
 /// Each run really used every secret: otherwise "no leak" proves nothing.

@@ -47,6 +47,9 @@ pub struct ControlCtx<'a> {
     pub interactive: bool,
     /// Print a line of output (`pause` announces itself).
     pub say: &'a (dyn Fn(&str) + Send + Sync),
+    /// The run's interruption: a timed `pause` ends at the first signal
+    /// (waiting out the grace period would only delay the stop).
+    pub cancel: Option<crate::executor::Cancel>,
 }
 
 impl ControlCtx<'_> {

@@ -30,7 +30,16 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
             format!("Pausing for {} seconds", s.ceil().max(1.0) as i64)
         };
         (ctx.say)(&shown);
-        tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0))).await;
+        let sleep = tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0)));
+        match &ctx.cancel {
+            Some(c) => {
+                tokio::select! {
+                    _ = sleep => {}
+                    _ = c.cancelled() => {}
+                }
+            }
+            None => sleep.await,
+        }
         return Ok(Outcome::ok()
             .with("start", start_text)
             .with("stop", format!("{:?}", std::time::SystemTime::now()))

@@ -582,6 +582,7 @@ impl Executor {
                 verbosity: self.opts.verbosity,
                 search_paths: self.search_paths(task),
                 interactive: self.opts.interactive,
+                cancel: Some(self.cancel.clone()),
             };
             return outcome_map(actions::run_control(short, &ctx, args).await);
         }
