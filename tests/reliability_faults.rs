@@ -32,7 +32,11 @@ fn a_host_whose_sshd_dies_mid_play_is_unreachable_and_the_others_finish() {
     std::fs::write(marks.path().join("go"), "").unwrap();
     let run = wait_output(child);
     assert_eq!(run.code, Some(4), "{}", run.all());
-    assert!(run.recap("node1").contains("unreachable=1"), "{}", run.all());
+    assert!(
+        run.recap("node1").contains("unreachable=1"),
+        "{}",
+        run.all()
+    );
     assert!(run.stdout.contains("UNREACHABLE!"), "{}", run.all());
     for i in [0, 2] {
         assert!(
