@@ -1,4 +1,4 @@
-//! SIGINT / SIGTERM to a running `srplay` over ssh: no new task starts,
+//! SIGINT / SIGTERM to a running `srplay` over ssh (several hosts): no new task starts,
 //! tasks in flight finish (or are stopped after the grace period, or at a
 //! second signal), the recap is printed, the ssh masters are closed, the
 //! exit code is 130 / 143 and no ssh process is left behind.
@@ -8,13 +8,13 @@ use reliability_support::{processes, signal, wait_for, wait_output, Fleet, Proje
 
 const HOSTS: usize = 3;
 
-/// Each host touches `<host>.started`, runs `sleep <secs>`, touches
-/// `<host>.finished`; a second task touches `<host>.after`.
-fn project(fleet: &Fleet, marks: &std::path::Path, secs: &str) -> Project {
+/// Each host touches `<host>.started`, runs `wait` (a shell snippet),
+/// touches `<host>.finished`; a second task touches `<host>.after`.
+fn project(fleet: &Fleet, marks: &std::path::Path, wait: &str) -> Project {
     let playbook = format!(
         "- hosts: nodes\n  gather_facts: false\n  tasks:\n\
          \x20   - name: slow\n      shell: \"touch {m}/{{{{ inventory_hostname }}}}.started && \
-         sleep {secs} && touch {m}/{{{{ inventory_hostname }}}}.finished\"\n\
+         {wait} && touch {m}/{{{{ inventory_hostname }}}}.finished\"\n\
          \x20   - name: after\n      shell: \"touch {m}/{{{{ inventory_hostname }}}}.after\"\n",
         m = marks.display()
     );
@@ -62,13 +62,26 @@ fn a_signal_lets_running_tasks_finish_then_stops_with_the_recap() {
     for (sig, code) in [("INT", 130), ("TERM", 143)] {
         let fleet = Fleet::start(HOSTS);
         let marks = tempfile::tempdir().unwrap();
-        let p = project(&fleet, marks.path(), "2");
-        let child = p.spawn(&["-f", "10"]);
+        // The task ends only when the test says "go", after the signal.
+        let go = marks.path().join("go");
+        let wait = format!("while [ ! -e {} ]; do sleep 0.05; done", go.display());
+        let p = project(&fleet, marks.path(), &wait);
+        let child = p
+            .command(&["-f", "10"])
+            .env("SRPLAY_INTERRUPT_GRACE", "120")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let pid = child.id();
         wait_for("every host to start the slow task", || {
             marks_exist(marks.path(), "started") == HOSTS
         });
         signal(pid, sig);
+        // Give srplay time to act on the signal (stopping the task at
+        // once would show as missing `.finished` marks).
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        std::fs::write(&go, "").unwrap();
         let run = wait_output(child);
         assert_clean_exit(&p, &run, code);
         assert_eq!(
@@ -97,7 +110,7 @@ fn a_signal_lets_running_tasks_finish_then_stops_with_the_recap() {
 fn after_the_grace_period_running_tasks_are_stopped() {
     let fleet = Fleet::start(HOSTS);
     let marks = tempfile::tempdir().unwrap();
-    let p = project(&fleet, marks.path(), "600.0301");
+    let p = project(&fleet, marks.path(), "sleep 600.0301");
     let child = p
         .command(&["-f", "10"])
         .env("SRPLAY_INTERRUPT_GRACE", "1")
@@ -120,7 +133,7 @@ fn after_the_grace_period_running_tasks_are_stopped() {
 fn a_second_signal_stops_running_tasks_at_once() {
     let fleet = Fleet::start(HOSTS);
     let marks = tempfile::tempdir().unwrap();
-    let p = project(&fleet, marks.path(), "600.0302");
+    let p = project(&fleet, marks.path(), "sleep 600.0302");
     // A grace period longer than the hang guard: only the second signal
     // can end this run in time.
     let child = p
