@@ -192,6 +192,18 @@ fn parent_dir(path: &str) -> String {
     }
 }
 
+/// Where a symlink finally points (`readlink -f`, like Ansible's
+/// `realpath`); the path itself when even that fails.
+async fn real_path(ctx: &ModuleContext, path: &str) -> Result<String, ModuleError> {
+    let out = ctx.exec(format!("readlink -f -- {}", quote(path))).await?;
+    let real = out.stdout_str().trim_end_matches('\n').to_string();
+    Ok(if out.success() && !real.is_empty() {
+        real
+    } else {
+        path.to_string()
+    })
+}
+
 /// Copy one source to `dest` (a file path, a directory, or `dir/`).
 pub async fn copy_file(
     ctx: &ModuleContext,
@@ -226,14 +238,14 @@ pub async fn copy_file(
         (dest_in_dir.clone(), s[1].clone())
     } else {
         let follow = o.follow.unwrap_or(false);
-        // A symlink at dest is replaced by a file unless `follow`.
+        // A symlink at dest is replaced by a file unless `follow`, which
+        // writes into the link's final target and reports that as `dest`.
         let is_link = s[3].as_ref().is_some_and(RemoteStat::is_link);
-        let cur = if is_link && !follow {
-            s[3].clone()
-        } else {
-            s[0].clone()
-        };
-        (dest.to_string(), cur)
+        match (is_link, follow) {
+            (true, false) => (dest.to_string(), s[3].clone()),
+            (true, true) => (real_path(ctx, dest).await?, s[0].clone()),
+            (false, _) => (dest.to_string(), s[0].clone()),
+        }
     };
     let mut out = Outcome::ok()
         .with("dest", final_dest.clone())

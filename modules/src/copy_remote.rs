@@ -191,15 +191,29 @@ async fn copy_remote_tree(
         } else {
             "cp -R -n --preserve=mode,timestamps"
         };
-        run_all(
-            ctx,
-            &[format!(
-                "mkdir -p -- {d} && {cp} -- {s}/. {d}/",
-                d = quote(&dest_root),
-                s = quote(src.trim_end_matches('/'))
-            )],
-        )
-        .await?;
+        let mut cmd = format!(
+            "mkdir -p -- {d} && {cp} -- {s}/. {d}/",
+            d = quote(&dest_root),
+            s = quote(src.trim_end_matches('/'))
+        );
+        // Like Ansible's chown_recursive: a copied tree gets owner and
+        // group throughout (modes stay as copied).
+        if let Some(chown) = recursive_chown(o, &dest_root) {
+            cmd.push_str(" && ");
+            cmd.push_str(&chown);
+        }
+        run_all(ctx, &[cmd]).await?;
     }
     Ok(res)
+}
+
+/// `chown -R owner[:group]` (or `chgrp -R group`) of a copied tree.
+fn recursive_chown(o: &CopyOptions, root: &str) -> Option<String> {
+    let root = quote(root);
+    match (o.owner.as_deref(), o.group.as_deref()) {
+        (Some(u), Some(g)) => Some(format!("chown -R -- {} {root}", quote(&format!("{u}:{g}")))),
+        (Some(u), None) => Some(format!("chown -R -- {} {root}", quote(u))),
+        (None, Some(g)) => Some(format!("chgrp -R -- {} {root}", quote(g))),
+        (None, None) => None,
+    }
 }

@@ -608,7 +608,12 @@ fn plan_link(
     // Attributes apply to the link's target when following (if it exists),
     // else to the link itself.
     if !want.is_empty() || t.any() {
-        let target = if follow { f.src.as_ref() } else { None };
+        // Without `src` the link's own final target (`path` followed).
+        let target = match (follow, &o.src) {
+            (false, _) => None,
+            (true, Some(_)) => f.src.as_ref(),
+            (true, None) => f.src.as_ref().or(f.st.as_ref()),
+        };
         match (follow, target, prev) {
             (true, Some(st), _) => {
                 add_attrs(

@@ -28,6 +28,17 @@ fn module_pages_match_their_specs() {
             "{} has no example",
             path.display()
         );
+        // A new page starts with a placeholder task; it must be replaced.
+        assert!(
+            bless || !page.contains(&format!("- name: …\n  {}:\n```", spec.name)),
+            "{}: the example is still the generated placeholder",
+            path.display()
+        );
+        assert!(
+            !spec.returns.is_empty(),
+            "{}: the spec declares no return values besides `changed`",
+            spec.name
+        );
     }
     assert!(
         stale.is_empty(),

@@ -1,15 +1,16 @@
 //! Shared test fixtures: a `ModuleContext` over any connection (local by
-//! default, ssh later), a renderer backed by the engine's template
+//! default, or ssh to a loopback sshd, see `ssh.rs`), a renderer backed by the engine's template
 //! environment, a module runner that normalizes args like the engine, and
 //! filesystem snapshots for comparing what runs leave behind.
 #![allow(dead_code)]
 
 pub mod cases;
 pub mod oracle;
+pub mod ssh;
 pub mod tree;
 
 use serde_json::{json, Map, Value};
-use srplay_engine::connection::{Connection, LocalConnection};
+use srplay_engine::connection::{Become, Connection, LocalConnection};
 use srplay_engine::module::{ModuleContext, ModuleRegistry, NoProgress, TemplateRenderer};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub struct Setup {
     pub diff: bool,
     pub search_paths: Vec<PathBuf>,
     pub environment: Vec<(String, String)>,
+    /// The task's `become` (sudo to another user on the target).
+    pub r#become: Option<Become>,
 }
 
 impl Setup {
@@ -70,6 +73,15 @@ impl Setup {
             diff: false,
             search_paths: Vec::new(),
             environment: Vec::new(),
+            r#become: None,
+        }
+    }
+
+    /// Run over `conn` (an ssh connection) with default settings.
+    pub fn over(conn: Arc<dyn Connection>) -> Self {
+        Setup {
+            conn,
+            ..Setup::local()
         }
     }
 
@@ -80,7 +92,7 @@ impl Setup {
             conn: self.conn.clone(),
             check_mode: self.check_mode,
             diff: self.diff,
-            r#become: None,
+            r#become: self.r#become.clone(),
             environment: self.environment.clone(),
             vars: vars.clone(),
             search_paths: self.search_paths.clone(),
@@ -96,6 +108,20 @@ pub fn registry() -> ModuleRegistry {
     r
 }
 
+/// One runtime for every module run of a test binary: an ssh
+/// connection's master outlives a single run, so its I/O must stay on
+/// one runtime.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
 /// Run `module` with `args` as the engine would (normalize, run,
 /// `to_result`); errors become `{failed: true, msg}` like a failed task.
 pub fn run_module(module: &str, args: Map<String, Value>, setup: &Setup) -> Map<String, Value> {
@@ -103,12 +129,8 @@ pub fn run_module(module: &str, args: Map<String, Value>, setup: &Setup) -> Map<
     let m = reg
         .get(module)
         .unwrap_or_else(|| panic!("module {module} is not registered"));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     let ctx = setup.context();
-    let res = rt.block_on(async {
+    let res = runtime().block_on(async {
         let args = m.spec().normalize(args).map_err(|e| e.to_string())?;
         m.run(&ctx, args).await.map_err(|e| e.to_string())
     });

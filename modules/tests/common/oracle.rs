@@ -48,7 +48,9 @@ fn variants(case: &Case) -> Vec<Variant> {
     v
 }
 
-fn task(case: &Case, args: &Map<String, Value>, v: &Variant, results: &Path) -> Vec<Value> {
+/// The playbook task of one case variant, named by the variant's key:
+/// the dump callback (`oracle_dump.py`) saves its result under that name.
+fn task(case: &Case, args: &Map<String, Value>, v: &Variant, root: &Path) -> Value {
     let mut t = Map::new();
     t.insert("name".into(), json!(v.key));
     let mut args = args.clone();
@@ -64,15 +66,11 @@ fn task(case: &Case, args: &Map<String, Value>, v: &Variant, results: &Path) -> 
             t.insert(case.module.clone(), Value::Object(args));
         }
     }
-    t.insert("register".into(), json!("r"));
     t.insert("ignore_errors".into(), json!(true));
     t.insert("check_mode".into(), json!(v.check));
     t.insert("diff".into(), json!(case.diff));
     if !case.env.is_empty() {
-        let work = results
-            .parent()
-            .map(|r| r.join("a").join(&v.key))
-            .unwrap_or_default();
+        let work = root.join("a").join(&v.key);
         let env: Map<String, Value> = case
             .environment(&work)
             .into_iter()
@@ -80,16 +78,7 @@ fn task(case: &Case, args: &Map<String, Value>, v: &Variant, results: &Path) -> 
             .collect();
         t.insert("environment".into(), Value::Object(env));
     }
-    let dump = json!({
-        "name": format!("dump {}", v.key),
-        "copy": {
-            "content": "{{ r | to_json }}",
-            "dest": results.join(format!("{}.json", v.key)).to_string_lossy(),
-        },
-        "check_mode": false,
-        "diff": false,
-    });
-    vec![Value::Object(t), dump]
+    Value::Object(t)
 }
 
 /// Run the oracle and our module on every case of `module`; panics with
@@ -129,7 +118,7 @@ pub fn compare_module(module: &str) {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     });
-    let run = |tasks: Vec<Value>| run_playbook(&bin, root, &play, tasks);
+    let run = |tasks: Vec<Value>| run_playbook(&bin, root, &play, &results, tasks);
     let mut log = String::new();
     let mut diffs = Vec::new();
     let (serial, batched): (Vec<&Case>, Vec<&Case>) = cases.iter().partition(|c| c.oracle.serial);
@@ -140,7 +129,7 @@ pub fn compare_module(module: &str) {
             let work = root.join("a").join(&v.key);
             cases::prepare(case, &work, &play);
             let args = case.module_args(&work, &play);
-            log = run(task(case, &args, &v, &results));
+            log = run(vec![task(case, &args, &v, root)]);
             cases::teardown(case, &work);
             if let Err(e) = compare_variant(case, &v, root, &play, &results) {
                 diffs.push(format!("{module}/{}: {e}", v.key));
@@ -153,7 +142,7 @@ pub fn compare_module(module: &str) {
             let work = root.join("a").join(&v.key);
             cases::prepare(case, &work, &play);
             let args = case.module_args(&work, &play);
-            tasks.extend(task(case, &args, &v, &results));
+            tasks.push(task(case, &args, &v, root));
         }
     }
     if !tasks.is_empty() {
@@ -174,8 +163,14 @@ pub fn compare_module(module: &str) {
     );
 }
 
-/// Run one playbook of `tasks` against localhost; its output.
-fn run_playbook(bin: &Path, root: &Path, play: &Path, tasks: Vec<Value>) -> String {
+/// The dump callback, installed next to each oracle run.
+const DUMP_CALLBACK: &str = include_str!("oracle_dump.py");
+
+/// Run one playbook of `tasks` against localhost; its output. Each task's
+/// result lands in `results/<task name>.json` (see `oracle_dump.py`):
+/// a callback instead of a dump task after every case halves the tasks,
+/// and pipelining saves ansible's temp-file round trips per task.
+fn run_playbook(bin: &Path, root: &Path, play: &Path, results: &Path, tasks: Vec<Value>) -> String {
     let mut vars = host_vars();
     vars.remove("inventory_hostname");
     vars.remove("inventory_hostname_short");
@@ -193,6 +188,10 @@ fn run_playbook(bin: &Path, root: &Path, play: &Path, tasks: Vec<Value>) -> Stri
     let play_file = play.join("play.yml");
     std::fs::write(&play_file, serde_yaml::to_string(&playbook).expect("yaml"))
         .expect("write play");
+    let callbacks = root.join("callback_plugins");
+    std::fs::create_dir_all(&callbacks).expect("callback dir");
+    std::fs::write(callbacks.join("srplay_oracle_dump.py"), DUMP_CALLBACK)
+        .expect("write the dump callback");
     let out = std::process::Command::new(bin.join("ansible-playbook"))
         .args(["-i", "localhost,", "-c", "local"])
         .arg(&play_file)
@@ -201,6 +200,10 @@ fn run_playbook(bin: &Path, root: &Path, play: &Path, tasks: Vec<Value>) -> Stri
         .env("LC_ALL", "C.UTF-8")
         .env("ANSIBLE_LOCALHOST_WARNING", "0")
         .env("ANSIBLE_HOME", root.join("ansible-home"))
+        .env("ANSIBLE_CALLBACK_PLUGINS", &callbacks)
+        .env("ANSIBLE_CALLBACKS_ENABLED", "srplay_oracle_dump")
+        .env("SRPLAY_ORACLE_RESULTS", results)
+        .env("ANSIBLE_PIPELINING", "True")
         .output()
         .expect("run ansible-playbook");
     format!(
