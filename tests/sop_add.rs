@@ -8,8 +8,8 @@ use sop_support::{assert_no_changes, recap, Pg};
 fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
     let pg = Pg::up("127.0.40", &["--fe", "1", "--be", "2", "--spare-fe", "0"]);
     let ip = pg.addr("be3");
-    // an empty new host: be/ must be copied from the reference BE
-    std::fs::remove_dir_all(pg.path("be3/be")).unwrap();
+    // a spare is an empty host: be/ must be copied from the reference BE
+    assert!(pg.path("be3").is_dir() && !pg.path("be3/be").exists());
 
     let (code, out) = pg.play("add_be.yml", &["--check", "--diff"]);
     assert_eq!(code, 0, "{out}");
@@ -30,6 +30,16 @@ fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
         conf.contains(&format!("priority_networks = {ip}/32")),
         "{conf}"
     );
+    // the reference's tree came over, the archive did not stay behind
+    let reference = std::fs::read(pg.path("be1/be/bin/start_be.sh")).unwrap();
+    assert_eq!(
+        std::fs::read(pg.path("be3/be/bin/start_be.sh")).unwrap(),
+        reference
+    );
+    assert!(
+        out.contains("changed: [be3 -> be1]"),
+        "no archive made:\n{out}"
+    );
 
     let (code, out) = pg.play("add_be.yml", &[]);
     assert_eq!(code, 0, "{out}");
@@ -39,7 +49,10 @@ fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
 
 #[test]
 fn add_be_checklist_refusals_change_nothing() {
-    let pg = Pg::up("127.0.41", &["--fe", "1", "--be", "2", "--spare-fe", "0"]);
+    let pg = Pg::up(
+        "127.0.41",
+        &["--fe", "1", "--be", "2", "--spare-fe", "0", "--spare-trees"],
+    );
     let ip = pg.addr("be3");
     let version = pg.path("be3/be/lib/starrocks_version");
     let good = std::fs::read_to_string(&version).unwrap();
@@ -216,7 +229,10 @@ fn add_fe_and_add_be_update_prometheus_and_the_proxy_pool() {
 
 #[test]
 fn udf_jars_must_match_the_reference() {
-    let pg = Pg::up("127.0.47", &["--fe", "1", "--be", "1", "--spare-fe", "0"]);
+    let pg = Pg::up(
+        "127.0.47",
+        &["--fe", "1", "--be", "1", "--spare-fe", "0", "--spare-trees"],
+    );
     for be in ["be1", "be2"] {
         std::fs::create_dir_all(pg.path(&format!("{be}/be/lib/udf"))).unwrap();
     }
