@@ -26,6 +26,7 @@ have kinit || need_pkgs+=(krb5-user)
 have zip || need_pkgs+=(zip)
 have unzip || need_pkgs+=(unzip)
 have file || need_pkgs+=(file)
+have curl || need_pkgs+=(curl)   # SOP checklist item 13 reads Grafana dashboards with curl
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then

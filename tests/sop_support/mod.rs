@@ -67,6 +67,20 @@ impl Pg {
         (out.status.code().unwrap_or(-1), text(&out))
     }
 
+    /// As `play`, with `env` set for srplay.
+    pub fn play_env(&self, playbook: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let mut cmd = Command::new(SRPLAY);
+        cmd.arg(root().join("playbooks").join(playbook))
+            .arg("-i")
+            .arg(&self.hosts)
+            .args(args)
+            .env_remove("SR_ROOT_PASSWORD")
+            .env_remove("SR_GRAFANA_TOKEN")
+            .envs(env.iter().copied());
+        let out = cmd.output().expect("run srplay");
+        (out.status.code().unwrap_or(-1), text(&out))
+    }
+
     /// As `play`, with `SR_ROOT_PASSWORD` set (or removed).
     pub fn play_with_password(
         &self,
