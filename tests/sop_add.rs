@@ -314,3 +314,62 @@ fn the_root_password_comes_from_the_environment_and_is_never_printed() {
     assert!(!out.contains(secret), "the password was printed:\n{out}");
     assert!(pg.row("SHOW BACKENDS", &pg.addr("be2")).is_some());
 }
+
+#[test]
+fn prometheus_and_proxy_edits_need_their_anchor_line_and_haproxy_pools_work() {
+    let pg = Pg::up("127.0.55", &["--fe", "1", "--be", "1"]);
+    let fe2 = pg.addr("fe2");
+    let mon = pg.path("prometheus.yml");
+    // a plain targets list: no marker line to add below
+    let plain = "scrape_configs:\n  - job_name: starrocks_be\n    static_configs:\n      - targets: ['10.0.0.1:8040']\n";
+    std::fs::write(&mon, plain).unwrap();
+    let proxy = pg.path("haproxy.cfg");
+    let two_pools = format!(
+        "backend starrocks_fe\n    balance roundrobin\n    server fe1 {}:9030 check\n\nbackend web\n    server w1 10.0.0.9:80 check\n",
+        pg.addr("fe1")
+    );
+    std::fs::write(&proxy, &two_pools).unwrap();
+    let mut inv = std::fs::read_to_string(&pg.hosts).unwrap();
+    inv += &format!(
+        "\n[prometheus]\nmon1 ansible_connection=local\n\n[proxy]\nlb1 ansible_connection=local\n\n[all:vars]\nsr_prometheus_config={}\nsr_proxy_config={}\nsr_proxy_kind=haproxy\n",
+        mon.display(),
+        proxy.display()
+    );
+    std::fs::write(&pg.hosts, inv).unwrap();
+
+    // the checklist refuses both, naming what to fix
+    let (code, out) = pg.play("precheck.yml", &[]);
+    assert_ne!(code, 0, "{out}");
+    let fail = out
+        .lines()
+        .find(|l| l.contains("pre-scaling checklist failed on be2"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        fail.contains("has no line '# srplay: starrocks_be targets'"),
+        "{fail}"
+    );
+    let fail = out
+        .lines()
+        .find(|l| l.contains("pre-scaling checklist failed on fe2"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(fail.contains("has 2 pool lines matching"), "{fail}");
+    assert!(fail.contains("sr_proxy_pool=NAME"), "{fail}");
+
+    // without the checklist the role itself refuses before editing
+    let (code, out) = pg.play("add_be.yml", &["-e", "sr_skip_precheck=true"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("has no line '# srplay: starrocks_be targets'"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&mon).unwrap(), plain);
+
+    // an HAProxy backend named by sr_proxy_pool gets a server line
+    std::fs::write(&mon, "scrape_configs:\n  - job_name: starrocks_fe\n    static_configs:\n      - targets:\n          # srplay: starrocks_fe targets\n").unwrap();
+    let (code, out) = pg.play("add_fe.yml", &["-e", "sr_proxy_pool=starrocks_fe"]);
+    assert_eq!(code, 0, "{out}");
+    let cfg = std::fs::read_to_string(&proxy).unwrap();
+    let want = format!("backend starrocks_fe\n    server fe2 {fe2}:9030 check\n");
+    assert!(cfg.contains(&want), "{cfg}");
+    assert!(cfg.ends_with("server w1 10.0.0.9:80 check\n"), "{cfg}");
+}
