@@ -316,13 +316,13 @@ fn the_root_password_comes_from_the_environment_and_is_never_printed() {
 }
 
 #[test]
-fn prometheus_and_proxy_edits_need_their_anchor_line_and_haproxy_pools_work() {
+fn plain_prometheus_target_lists_and_haproxy_pools_are_edited_or_refused_with_the_reason() {
     let pg = Pg::up("127.0.55", &["--fe", "1", "--be", "1"]);
-    let fe2 = pg.addr("fe2");
+    let (fe2, be2) = (pg.addr("fe2"), pg.addr("be2"));
     let mon = pg.path("prometheus.yml");
-    // a plain targets list: no marker line to add below
-    let plain = "scrape_configs:\n  - job_name: starrocks_be\n    static_configs:\n      - targets: ['10.0.0.1:8040']\n";
-    std::fs::write(&mon, plain).unwrap();
+    // no scrape job for the BEs: nothing to add the target to
+    let no_job = "scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['10.0.0.1:9100']\n";
+    std::fs::write(&mon, no_job).unwrap();
     let proxy = pg.path("haproxy.cfg");
     let two_pools = format!(
         "backend starrocks_fe\n    balance roundrobin\n    server fe1 {}:9030 check\n\nbackend web\n    server w1 10.0.0.9:80 check\n",
@@ -340,36 +340,61 @@ fn prometheus_and_proxy_edits_need_their_anchor_line_and_haproxy_pools_work() {
     // the checklist refuses both, naming what to fix
     let (code, out) = pg.play("precheck.yml", &[]);
     assert_ne!(code, 0, "{out}");
-    let fail = out
-        .lines()
-        .find(|l| l.contains("pre-scaling checklist failed on be2"))
-        .unwrap_or_else(|| panic!("{out}"));
-    assert!(
-        fail.contains("has no line '# srplay: starrocks_be targets'"),
-        "{fail}"
-    );
-    let fail = out
-        .lines()
-        .find(|l| l.contains("pre-scaling checklist failed on fe2"))
-        .unwrap_or_else(|| panic!("{out}"));
+    let failure = |host: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(&format!("pre-scaling checklist failed on {host}")))
+            .unwrap_or_else(|| panic!("no failure of {host}:\n{out}"))
+            .to_string()
+    };
+    let fail = failure("be2");
+    assert!(fail.contains("no scrape job named starrocks_be"), "{fail}");
+    assert!(fail.contains("sr_prometheus_be_job"), "{fail}");
+    let fail = failure("fe2");
     assert!(fail.contains("has 2 pool lines matching"), "{fail}");
     assert!(fail.contains("sr_proxy_pool=NAME"), "{fail}");
 
     // without the checklist the role itself refuses before editing
     let (code, out) = pg.play("add_be.yml", &["-e", "sr_skip_precheck=true"]);
     assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains("has no line '# srplay: starrocks_be targets'"),
-        "{out}"
-    );
-    assert_eq!(std::fs::read_to_string(&mon).unwrap(), plain);
+    assert!(out.contains("no scrape job named starrocks_be"), "{out}");
+    assert_eq!(std::fs::read_to_string(&mon).unwrap(), no_job);
 
-    // an HAProxy backend named by sr_proxy_pool gets a server line
-    std::fs::write(&mon, "scrape_configs:\n  - job_name: starrocks_fe\n    static_configs:\n      - targets:\n          # srplay: starrocks_fe targets\n").unwrap();
+    // plain targets lists (block and flow style, with comments) get the
+    // new targets; an HAProxy backend named by sr_proxy_pool a server line
+    let plain = "scrape_configs:\n  - job_name: starrocks_fe  # FEs\n    static_configs:\n      - targets: ['10.0.0.1:8030']  # leader\n  - job_name: starrocks_be\n    static_configs:\n      - targets:\n          - '10.0.0.2:8040'\n        labels:\n          group: be\n";
+    std::fs::write(&mon, plain).unwrap();
     let (code, out) = pg.play("add_fe.yml", &["-e", "sr_proxy_pool=starrocks_fe"]);
     assert_eq!(code, 0, "{out}");
+    let (code, out) = pg.play("add_be.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let want = format!(
+        "scrape_configs:\n  - job_name: starrocks_fe  # FEs\n    static_configs:\n      - targets: ['10.0.0.1:8030', '{fe2}:8030']  # leader\n  - job_name: starrocks_be\n    static_configs:\n      - targets:\n          - '10.0.0.2:8040'\n          - '{be2}:8040'\n        labels:\n          group: be\n"
+    );
+    assert_eq!(std::fs::read_to_string(&mon).unwrap(), want);
     let cfg = std::fs::read_to_string(&proxy).unwrap();
-    let want = format!("backend starrocks_fe\n    server fe2 {fe2}:9030 check\n");
-    assert!(cfg.contains(&want), "{cfg}");
+    let line = format!("backend starrocks_fe\n    server fe2 {fe2}:9030 check\n");
+    assert!(cfg.contains(&line), "{cfg}");
     assert!(cfg.ends_with("server w1 10.0.0.9:80 check\n"), "{cfg}");
+
+    // a second run changes nothing; the checklist finds both listed
+    let (code, out) = pg.play("add_be.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+    let (code, out) = pg.play("precheck.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{be2}:8040 listed")), "{out}");
+    assert!(out.contains(&format!("{fe2}:8030 listed")), "{out}");
+
+    // drop_fe takes the FE out of the flow list and the pool again
+    let (code, out) = pg.play(
+        "drop_fe.yml",
+        &["-e", "sr_targets=fe2", "-e", "sr_confirm=yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let prom = std::fs::read_to_string(&mon).unwrap();
+    assert!(
+        prom.contains("      - targets: ['10.0.0.1:8030']  # leader\n"),
+        "{prom}"
+    );
+    assert_eq!(std::fs::read_to_string(&proxy).unwrap(), two_pools);
 }
