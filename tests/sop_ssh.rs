@@ -1,5 +1,5 @@
-//! End to end over the real OpenSSH transport: add_be.yml and
-//! decommission_be.yml against the simulator, every host reached through
+//! End to end over the real OpenSSH transport: add_be.yml,
+//! decommission_be.yml, add_fe.yml and drop_fe.yml against the simulator, every host reached through
 //! a loopback sshd listening on the simulated hosts' own addresses (the
 //! SQL endpoint from the controller, the host-side steps over ssh).
 
@@ -141,6 +141,59 @@ fn add_be_then_decommission_it_over_ssh_idempotent_and_resumable() {
     assert!(!pg.path("be3/be/bin/be.pid").exists(), "BE not stopped");
 
     let (code, out) = pg.play_on(&inv, "decommission_be.yml", &target);
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+}
+
+#[test]
+fn add_fe_then_drop_it_over_ssh_idempotent() {
+    let pg = Pg::up(
+        "127.0.56",
+        &[
+            "--fe",
+            "1",
+            "--be",
+            "1",
+            "--spare-fe",
+            "1",
+            "--spare-be",
+            "0",
+        ],
+    );
+    let hosts = ["fe1", "be1", "fe2"];
+    let sshd = Sshd::start_on(&addresses(&pg, &hosts), "");
+    let inv = ssh_inventory(&pg, &sshd);
+    let ip = pg.addr("fe2");
+    assert!(!pg.path("fe2/fe").exists(), "the spare is not empty");
+
+    // fe/ copied from fe1 (without its meta), started with --helper, joined
+    let (code, out) = pg.play_on(&inv, "add_fe.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(logins(&sshd) > 0, "nothing went over ssh:\n{}", sshd.log());
+    assert!(
+        out.contains("changed: [fe2 -> fe1]"),
+        "no archive made:\n{out}"
+    );
+    let row = pg.row("SHOW FRONTENDS", &ip).expect("FE added");
+    let cells = Pg::cells(&row);
+    assert!(cells.contains(&"OBSERVER".to_string()), "{row}");
+    assert_eq!(
+        cells[9..11],
+        ["true", "true"],
+        "not joined and alive: {row}"
+    );
+
+    let (code, out) = pg.play_on(&inv, "add_fe.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+
+    // drop it again: DROP OBSERVER, then its process stopped over ssh
+    let args = ["-e", "sr_targets=fe2", "-e", "sr_confirm=yes"];
+    let (code, out) = pg.play_on(&inv, "drop_fe.yml", &args);
+    assert_eq!(code, 0, "{out}");
+    assert!(pg.row("SHOW FRONTENDS", &ip).is_none(), "FE not dropped");
+    assert!(!pg.path("fe2/fe/bin/fe.pid").exists(), "FE still running");
+    let (code, out) = pg.play_on(&inv, "drop_fe.yml", &args);
     assert_eq!(code, 0, "{out}");
     assert_no_changes(&out);
 }

@@ -44,7 +44,7 @@ pub fn status(dir: &Path) -> anyhow::Result<String> {
         match (sql(&addr, "SHOW FRONTENDS"), sql(&addr, "SHOW BACKENDS")) {
             (Ok(fe), Ok(be)) => {
                 return Ok(format!(
-                    "SHOW FRONTENDS (via {}, some columns):\n{}SHOW BACKENDS (some columns):\n{}",
+                    "SHOW FRONTENDS (via {}, some columns):\n{}\nSHOW BACKENDS (some columns):\n{}",
                     h.name,
                     crate::table::render(&project(&fe, &FE_COLUMNS)),
                     crate::table::render(&project(&be, &BE_COLUMNS))
