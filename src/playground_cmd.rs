@@ -2,7 +2,7 @@
 //! the SOP playbooks on, as `tiup playground` does for TiDB.
 
 use anyhow::Context;
-use starrocks_sim::playground::{self, UpOptions};
+use starrocks_sim::playground::{self, Setup, Shape, UpOptions};
 use starrocks_sim::version::SrVersion;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,14 @@ pub struct ClusterShape {
     /// Loopback /24 the hosts' addresses come from.
     #[arg(long, default_value = "127.0.1")]
     pub subnet: String,
+    /// Give spare hosts a full fe/ or be/ tree (by default they are empty,
+    /// so the add playbooks copy it from a reference node).
+    #[arg(long)]
+    pub spare_trees: bool,
+    /// Do not create the demo database (by default `demo` has tables with
+    /// replication_num 3 whose tablets are spread over the BEs).
+    #[arg(long)]
+    pub no_demo_data: bool,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -44,10 +52,13 @@ pub enum PlaygroundCmd {
         #[command(flatten)]
         shape: ClusterShape,
     },
-    /// Print SHOW FRONTENDS / SHOW BACKENDS of the cluster.
+    /// Print SHOW FRONTENDS / SHOW BACKENDS of the cluster (main columns).
     Status {
         #[arg(long, default_value = ".srplay/playground")]
         dir: PathBuf,
+        /// Every column.
+        #[arg(long)]
+        full: bool,
     },
     /// Stop every process the playground started.
     Down {
@@ -75,10 +86,16 @@ pub fn run(args: &PlaygroundArgs) -> anyhow::Result<i32> {
     match &args.cmd {
         PlaygroundCmd::Up { dir, shape } => {
             print!("{}", up(dir, shape)?.summary());
+            print_demo(shape);
             Ok(0)
         }
-        PlaygroundCmd::Status { dir } => {
-            print!("{}", playground::status(dir)?);
+        PlaygroundCmd::Status { dir, full } => {
+            let shown = if *full {
+                playground::status(dir)?
+            } else {
+                starrocks_sim::playground_status::status(dir)?
+            };
+            print!("{shown}");
             Ok(0)
         }
         PlaygroundCmd::Down { dir } => {
@@ -100,20 +117,25 @@ fn up(dir: &Path, shape: &ClusterShape) -> anyhow::Result<playground::Cluster> {
     let version = SrVersion::parse(&shape.version)?;
     let opts = UpOptions {
         subnet: shape.subnet.clone(),
+        // slow enough that a decommission's progress can be watched
+        migration_tablets_per_round: 2,
+        migration_interval_ms: 1000,
         ..Default::default()
     };
     let argv = starrocks_sim::cli::self_argv()?;
-    playground::up_with(
-        dir,
-        shape.fe,
-        shape.be,
-        shape.spare_be,
-        shape.spare_fe,
+    let sizes = Shape {
+        fe: shape.fe,
+        be: shape.be,
+        spare_be: shape.spare_be,
+        spare_fe: shape.spare_fe,
         version,
-        &argv,
-        &opts,
-    )
-    .with_context(|| format!("starting the playground in {}", dir.display()))
+    };
+    let setup = Setup {
+        empty_spares: !shape.spare_trees,
+        demo_data: !shape.no_demo_data,
+    };
+    playground::up_full(dir, &sizes, &argv, &opts, setup)
+        .with_context(|| format!("starting the playground in {}", dir.display()))
 }
 
 fn run_playbook(
@@ -128,6 +150,7 @@ fn run_playbook(
     }
     let cluster = up(dir, shape)?;
     print!("{}", cluster.summary());
+    print_demo(shape);
     println!();
     // The playbook runs in a child srplay so that its exit code, output and
     // signals are exactly those of `srplay PLAYBOOK -i DIR/hosts`.
@@ -137,11 +160,17 @@ fn run_playbook(
         .arg(dir.join("hosts"))
         .args(args)
         .status();
-    let shown = playground::status(dir).map(|s| print!("\n{s}"));
+    let shown = starrocks_sim::playground_status::status(dir).map(|s| print!("\n{s}"));
     if !keep {
         playground::down(dir)?;
         println!("playground stopped (use --keep to leave it running)");
     }
     shown?;
     Ok(status.context("running the playbook")?.code().unwrap_or(1))
+}
+
+fn print_demo(shape: &ClusterShape) {
+    if !shape.no_demo_data {
+        println!("  {}", starrocks_sim::playground_demo::describe(shape.be));
+    }
 }

@@ -28,6 +28,7 @@ have unzip || need_pkgs+=(unzip)
 have file || need_pkgs+=(file)
 # reliability_faults mounts a tiny tmpfs (needs root) to fill a disk
 have mount || [ -x /usr/bin/mount ] || need_pkgs+=(mount)
+have curl || need_pkgs+=(curl)   # SOP checklist item 13 reads Grafana dashboards with curl
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -8,8 +8,8 @@ use sop_support::{assert_no_changes, recap, Pg};
 fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
     let pg = Pg::up("127.0.40", &["--fe", "1", "--be", "2", "--spare-fe", "0"]);
     let ip = pg.addr("be3");
-    // an empty new host: be/ must be copied from the reference BE
-    std::fs::remove_dir_all(pg.path("be3/be")).unwrap();
+    // a spare is an empty host: be/ must be copied from the reference BE
+    assert!(pg.path("be3").is_dir() && !pg.path("be3/be").exists());
 
     let (code, out) = pg.play("add_be.yml", &["--check", "--diff"]);
     assert_eq!(code, 0, "{out}");
@@ -30,6 +30,16 @@ fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
         conf.contains(&format!("priority_networks = {ip}/32")),
         "{conf}"
     );
+    // the reference's tree came over, the archive did not stay behind
+    let reference = std::fs::read(pg.path("be1/be/bin/start_be.sh")).unwrap();
+    assert_eq!(
+        std::fs::read(pg.path("be3/be/bin/start_be.sh")).unwrap(),
+        reference
+    );
+    assert!(
+        out.contains("changed: [be3 -> be1]"),
+        "no archive made:\n{out}"
+    );
 
     let (code, out) = pg.play("add_be.yml", &[]);
     assert_eq!(code, 0, "{out}");
@@ -39,7 +49,10 @@ fn add_be_distributes_be_dir_is_idempotent_and_check_mode_changes_nothing() {
 
 #[test]
 fn add_be_checklist_refusals_change_nothing() {
-    let pg = Pg::up("127.0.41", &["--fe", "1", "--be", "2", "--spare-fe", "0"]);
+    let pg = Pg::up(
+        "127.0.41",
+        &["--fe", "1", "--be", "2", "--spare-fe", "0", "--spare-trees"],
+    );
     let ip = pg.addr("be3");
     let version = pg.path("be3/be/lib/starrocks_version");
     let good = std::fs::read_to_string(&version).unwrap();
@@ -216,7 +229,10 @@ fn add_fe_and_add_be_update_prometheus_and_the_proxy_pool() {
 
 #[test]
 fn udf_jars_must_match_the_reference() {
-    let pg = Pg::up("127.0.47", &["--fe", "1", "--be", "1", "--spare-fe", "0"]);
+    let pg = Pg::up(
+        "127.0.47",
+        &["--fe", "1", "--be", "1", "--spare-fe", "0", "--spare-trees"],
+    );
     for be in ["be1", "be2"] {
         std::fs::create_dir_all(pg.path(&format!("{be}/be/lib/udf"))).unwrap();
     }
@@ -297,4 +313,88 @@ fn the_root_password_comes_from_the_environment_and_is_never_printed() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains(secret), "the password was printed:\n{out}");
     assert!(pg.row("SHOW BACKENDS", &pg.addr("be2")).is_some());
+}
+
+#[test]
+fn plain_prometheus_target_lists_and_haproxy_pools_are_edited_or_refused_with_the_reason() {
+    let pg = Pg::up("127.0.55", &["--fe", "1", "--be", "1"]);
+    let (fe2, be2) = (pg.addr("fe2"), pg.addr("be2"));
+    let mon = pg.path("prometheus.yml");
+    // no scrape job for the BEs: nothing to add the target to
+    let no_job = "scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['10.0.0.1:9100']\n";
+    std::fs::write(&mon, no_job).unwrap();
+    let proxy = pg.path("haproxy.cfg");
+    let two_pools = format!(
+        "backend starrocks_fe\n    balance roundrobin\n    server fe1 {}:9030 check\n\nbackend web\n    server w1 10.0.0.9:80 check\n",
+        pg.addr("fe1")
+    );
+    std::fs::write(&proxy, &two_pools).unwrap();
+    let mut inv = std::fs::read_to_string(&pg.hosts).unwrap();
+    inv += &format!(
+        "\n[prometheus]\nmon1 ansible_connection=local\n\n[proxy]\nlb1 ansible_connection=local\n\n[all:vars]\nsr_prometheus_config={}\nsr_proxy_config={}\nsr_proxy_kind=haproxy\n",
+        mon.display(),
+        proxy.display()
+    );
+    std::fs::write(&pg.hosts, inv).unwrap();
+
+    // the checklist refuses both, naming what to fix
+    let (code, out) = pg.play("precheck.yml", &[]);
+    assert_ne!(code, 0, "{out}");
+    let failure = |host: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(&format!("pre-scaling checklist failed on {host}")))
+            .unwrap_or_else(|| panic!("no failure of {host}:\n{out}"))
+            .to_string()
+    };
+    let fail = failure("be2");
+    assert!(fail.contains("no scrape job named starrocks_be"), "{fail}");
+    assert!(fail.contains("sr_prometheus_be_job"), "{fail}");
+    let fail = failure("fe2");
+    assert!(fail.contains("has 2 pool lines matching"), "{fail}");
+    assert!(fail.contains("sr_proxy_pool=NAME"), "{fail}");
+
+    // without the checklist the role itself refuses before editing
+    let (code, out) = pg.play("add_be.yml", &["-e", "sr_skip_precheck=true"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("no scrape job named starrocks_be"), "{out}");
+    assert_eq!(std::fs::read_to_string(&mon).unwrap(), no_job);
+
+    // plain targets lists (block and flow style, with comments) get the
+    // new targets; an HAProxy backend named by sr_proxy_pool a server line
+    let plain = "scrape_configs:\n  - job_name: starrocks_fe  # FEs\n    static_configs:\n      - targets: ['10.0.0.1:8030']  # leader\n  - job_name: starrocks_be\n    static_configs:\n      - targets:\n          - '10.0.0.2:8040'\n        labels:\n          group: be\n";
+    std::fs::write(&mon, plain).unwrap();
+    let (code, out) = pg.play("add_fe.yml", &["-e", "sr_proxy_pool=starrocks_fe"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = pg.play("add_be.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let want = format!(
+        "scrape_configs:\n  - job_name: starrocks_fe  # FEs\n    static_configs:\n      - targets: ['10.0.0.1:8030', '{fe2}:8030']  # leader\n  - job_name: starrocks_be\n    static_configs:\n      - targets:\n          - '10.0.0.2:8040'\n          - '{be2}:8040'\n        labels:\n          group: be\n"
+    );
+    assert_eq!(std::fs::read_to_string(&mon).unwrap(), want);
+    let cfg = std::fs::read_to_string(&proxy).unwrap();
+    let line = format!("backend starrocks_fe\n    server fe2 {fe2}:9030 check\n");
+    assert!(cfg.contains(&line), "{cfg}");
+    assert!(cfg.ends_with("server w1 10.0.0.9:80 check\n"), "{cfg}");
+
+    // a second run changes nothing; the checklist finds both listed
+    let (code, out) = pg.play("add_be.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_no_changes(&out);
+    let (code, out) = pg.play("precheck.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{be2}:8040 listed")), "{out}");
+    assert!(out.contains(&format!("{fe2}:8030 listed")), "{out}");
+
+    // drop_fe takes the FE out of the flow list and the pool again
+    let (code, out) = pg.play(
+        "drop_fe.yml",
+        &["-e", "sr_targets=fe2", "-e", "sr_confirm=yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let prom = std::fs::read_to_string(&mon).unwrap();
+    assert!(
+        prom.contains("      - targets: ['10.0.0.1:8030']  # leader\n"),
+        "{prom}"
+    );
+    assert_eq!(std::fs::read_to_string(&proxy).unwrap(), two_pools);
 }

@@ -29,3 +29,5 @@ pub mod version;
 pub use cli::run_cli;
 pub mod hosttree;
 pub mod playground;
+pub mod playground_demo;
+pub mod playground_status;

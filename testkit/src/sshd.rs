@@ -39,6 +39,17 @@ impl Sshd {
     /// of a keyword), e.g. `"MaxSessions 10\n"`.
     pub fn start_with(n: usize, extra_config: &str) -> Sshd {
         assert!((1..=254).contains(&n), "Sshd serves 1..=254 hosts, not {n}");
+        let addresses: Vec<Ipv4Addr> = (1..=n).map(|i| Ipv4Addr::new(127, 0, 1, i as u8)).collect();
+        Self::start_on(&addresses, extra_config)
+    }
+
+    /// One host per given loopback address (e.g. those of a simulated
+    /// cluster, so that a node's ssh and StarRocks addresses are the same).
+    pub fn start_on(addresses: &[Ipv4Addr], extra_config: &str) -> Sshd {
+        assert!(
+            !addresses.is_empty() && addresses.iter().all(Ipv4Addr::is_loopback),
+            "Sshd serves loopback addresses only: {addresses:?}"
+        );
         require_tools();
         let dir = tempfile::Builder::new()
             .prefix("srplay-sshd-")
@@ -51,7 +62,7 @@ impl Sshd {
             dir.path().join("authorized_keys"),
         )
         .expect("write authorized_keys");
-        let addresses: Vec<Ipv4Addr> = (1..=n).map(|i| Ipv4Addr::new(127, 0, 1, i as u8)).collect();
+        let addresses = addresses.to_vec();
         let port = free_port(&addresses);
         let mut sshd = Sshd {
             dir,

@@ -19,8 +19,14 @@ pub fn root() -> PathBuf {
 }
 
 impl Pg {
-    /// `playground up` with `args` (e.g. `--fe 1 --be 3`) on `subnet`.
+    /// `playground up` with `args` (e.g. `--fe 1 --be 3`) on `subnet`,
+    /// without the demo database (the tests make their own tables).
     pub fn up(subnet: &str, args: &[&str]) -> Pg {
+        Self::up_raw(subnet, &[&["--no-demo-data"], args].concat())
+    }
+
+    /// `playground up` with exactly `args`.
+    pub fn up_raw(subnet: &str, args: &[&str]) -> Pg {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = Command::new(SRPLAY)
             .args(["playground", "up", "--dir"])
@@ -46,6 +52,33 @@ impl Pg {
     /// `srplay playbooks/NAME -i hosts ARGS`: (exit code, stdout+stderr).
     pub fn play(&self, playbook: &str, args: &[&str]) -> (i32, String) {
         self.play_with_password(playbook, args, None)
+    }
+
+    /// `srplay playbooks/NAME -i INVENTORY ARGS`: (exit code, output).
+    pub fn play_on(&self, inventory: &Path, playbook: &str, args: &[&str]) -> (i32, String) {
+        let out = Command::new(SRPLAY)
+            .arg(root().join("playbooks").join(playbook))
+            .arg("-i")
+            .arg(inventory)
+            .args(args)
+            .env_remove("SR_ROOT_PASSWORD")
+            .output()
+            .expect("run srplay");
+        (out.status.code().unwrap_or(-1), text(&out))
+    }
+
+    /// As `play`, with `env` set for srplay.
+    pub fn play_env(&self, playbook: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let mut cmd = Command::new(SRPLAY);
+        cmd.arg(root().join("playbooks").join(playbook))
+            .arg("-i")
+            .arg(&self.hosts)
+            .args(args)
+            .env_remove("SR_ROOT_PASSWORD")
+            .env_remove("SR_GRAFANA_TOKEN")
+            .envs(env.iter().copied());
+        let out = cmd.output().expect("run srplay");
+        (out.status.code().unwrap_or(-1), text(&out))
     }
 
     /// As `play`, with `SR_ROOT_PASSWORD` set (or removed).

@@ -78,6 +78,7 @@ impl Reporter {
             host: host.to_string(),
             bar: Mutex::new(None),
             last_line: Mutex::new(None),
+            last_msg: Mutex::new(String::new()),
         })
     }
 }
@@ -89,6 +90,8 @@ pub struct HostProgress {
     host: String,
     bar: Mutex<Option<ProgressBar>>,
     last_line: Mutex<Option<Instant>>,
+    /// The last line printed, so a final state is printed once.
+    last_msg: Mutex<String>,
 }
 
 impl Progress for HostProgress {
@@ -113,10 +116,14 @@ impl Progress for HostProgress {
             return;
         }
         let mut last = self.last_line.lock().expect("not poisoned");
-        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+        let mut last_msg = self.last_msg.lock().expect("not poisoned");
+        let line = format!("  [{}] {done}/{total} {msg}\n", self.host);
+        // a final state is shown (once), however soon after the last line
+        let final_news = done >= total && *last_msg != line;
+        if final_news || last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
             *last = Some(Instant::now());
-            self.reporter
-                .print(&format!("  [{}] {done}/{total} {msg}\n", self.host));
+            self.reporter.print(&line);
+            *last_msg = line;
         }
     }
 
