@@ -17,10 +17,17 @@ fn workdir() -> tempfile::TempDir {
 #[test]
 fn the_readme_main_job_copies_be_to_an_empty_spare_and_adds_it() {
     let dir = workdir();
-    // exactly the README's command (`cargo run -- ` is this binary)
+    // twice in the same directory: the spare is empty again the second time
+    for _ in 0..2 {
+        readme_main_job(dir.path());
+    }
+}
+
+/// Exactly the README's command (`cargo run -- ` is this binary) in `dir`.
+fn readme_main_job(dir: &std::path::Path) {
     let out = Command::new(SRPLAY)
         .args(["playground", "run", "playbooks/add_be.yml"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .output()
         .expect("run srplay playground run");
     let out_text = text(&out);
@@ -58,7 +65,7 @@ fn the_readme_main_job_copies_be_to_an_empty_spare_and_adds_it() {
     assert!(row.contains("| true "), "{row}");
     assert!(out_text.contains("playground stopped"), "{out_text}");
     // be/ was deployed into the playground directory (kept after down)
-    let deployed = dir.path().join(".srplay/playground/be4/be/bin/start_be.sh");
+    let deployed = dir.join(".srplay/playground/be4/be/bin/start_be.sh");
     assert!(
         deployed.exists(),
         "be/ not deployed: {}",

@@ -248,6 +248,7 @@ fn start(
 ) -> anyhow::Result<Cluster> {
     std::fs::create_dir_all(dir)?;
     let dir = std::fs::canonicalize(dir)?;
+    let earlier = load(&dir).map(|c| c.hosts).unwrap_or_default();
     let mut hosts = Vec::new();
     let mut octet = opts.first_octet;
     let mut plan = Vec::new();
@@ -323,6 +324,12 @@ fn start(
             ],
             be_extra: vec![],
         };
+        // a fresh host: nothing left of an earlier (stopped) playground in
+        // `dir` (its FE metadata would still list its nodes); only trees
+        // that playground recorded are removed
+        if earlier.iter().any(|h| h.root == root) && root.exists() {
+            std::fs::remove_dir_all(&root)?;
+        }
         let spare = group.starts_with("new_");
         if spare && setup.empty_spares {
             std::fs::create_dir_all(&root)?;
