@@ -227,8 +227,12 @@ fn compare_variant(
 ) -> Result<(), String> {
     let a_work = root.join("a").join(&v.key);
     let n_work = root.join("n").join(&v.key);
-    let text = std::fs::read_to_string(results.join(format!("{}.json", v.key)))
-        .map_err(|e| format!("no ansible result ({e})"))?;
+    let text = std::fs::read_to_string(results.join(format!("{}.json", v.key))).map_err(|e| {
+        format!(
+            "no ansible result: the task did not run or the dump callback failed ({e}); \
+                 see the ansible-playbook output below"
+        )
+    })?;
     let a_res: Value =
         serde_json::from_str(&text).map_err(|e| format!("bad ansible result: {e}"))?;
     let a_res = cases::normalize(&a_res, &a_work, play);
