@@ -322,3 +322,45 @@ fn assert_run_did_its_work(run: &Run, mode: &[&str], work: &Path, s: &Secrets) {
         assert!(run.stdout.contains("Access denied"), "{}", run.all());
     }
 }
+
+#[path = "sop_support/mod.rs"]
+mod sop_support;
+
+#[test]
+fn the_sop_root_password_never_reaches_argv_or_leftover_files() {
+    let pg = sop_support::Pg::up("127.0.61", &["--fe", "1", "--be", "1", "--spare-fe", "0"]);
+    let pw = secret("rootpw");
+    pg.sql(&pg.leader(), &format!("SET PASSWORD = PASSWORD('{pw}')"));
+    let since = SystemTime::now() - std::time::Duration::from_secs(2);
+    let mut leaks = Vec::new();
+    // The first run adds be2, the second finds nothing to do.
+    for mode in ["-vvvv", "--diff"] {
+        let watch = ArgvWatch::start();
+        let (code, out) = pg.play_with_password("add_be.yml", &[mode], Some(&pw));
+        let argv = watch.finish();
+        assert_eq!(code, 0, "{mode}: {out}");
+        if out.contains(&pw) {
+            leaks.push(format!("{mode}: in the output"));
+        }
+        for line in argv.iter().filter(|l| l.contains(&pw)) {
+            leaks.push(format!("{mode}: in argv: {line}"));
+        }
+    }
+    assert!(pg.row("SHOW BACKENDS", &pg.addr("be2")).is_some());
+    let dirs = [
+        PathBuf::from("/tmp"),
+        PathBuf::from("/var/tmp"),
+        PathBuf::from("/dev/shm"),
+    ];
+    for (f, _) in files_with_secrets(&dirs, since, &[("root password", &pw)], &[]) {
+        // The simulated FE's own metadata holds it, as a real FE holds its hash.
+        if !f.starts_with(pg.dir.path()) {
+            leaks.push(format!("in file {}", f.display()));
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "the root password leaked:\n{}",
+        leaks.join("\n")
+    );
+}

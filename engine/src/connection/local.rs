@@ -29,8 +29,11 @@ impl Connection for LocalConnection {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
             .spawn()?;
+        // A stopped task (its future dropped when a run is interrupted)
+        // takes everything its command started along (`kill_on_drop` would
+        // kill the shell alone, first, orphaning its children).
+        let mut tree = TreeGuard(child.id());
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let feed = async move {
             if let Some(p) = prefix {
@@ -48,6 +51,9 @@ impl Connection for LocalConnection {
             Ok::<_, std::io::Error>(())
         };
         let (fed, out) = tokio::join!(feed, child.wait_with_output());
+        // Finished: what it left running in the background (a daemon it
+        // started) is meant to stay.
+        tree.0 = None;
         let out = out?;
         // A command that exits without reading its stdin breaks the pipe;
         // that is the command's business, not a transport error.
@@ -61,6 +67,17 @@ impl Connection for LocalConnection {
             stdout: out.stdout,
             stderr: out.stderr,
         })
+    }
+}
+
+/// Kills an unfinished command and its descendants when dropped.
+struct TreeGuard(Option<u32>);
+
+impl Drop for TreeGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            super::proc_tree::kill_tree(pid);
+        }
     }
 }
 
@@ -135,6 +152,60 @@ mod tests {
             "{}",
             out.stderr_str()
         );
+    }
+
+    fn alive(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+    }
+
+    #[test]
+    fn a_stopped_command_takes_its_children_along() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let cmd = format!("sleep 600 & echo $! > {}; wait", pidfile.display());
+        rt().block_on(async {
+            let run = LocalConnection.exec(ExecRequest::new(cmd));
+            let appeared = async {
+                while std::fs::read_to_string(&pidfile).map_or(true, |s| !s.ends_with('\n')) {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            };
+            tokio::select! {
+                _ = run => panic!("the command ended by itself"),
+                _ = appeared => {}
+            }
+        });
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        for _ in 0..500 {
+            if !alive(pid) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the stopped command's child {pid} is still running");
+    }
+
+    #[test]
+    fn a_daemon_started_by_a_finished_command_stays() {
+        let out = rt()
+            .block_on(LocalConnection.exec(ExecRequest::new(
+                "sleep 600 >/dev/null 2>&1 </dev/null & echo $!",
+            )))
+            .unwrap();
+        let pid: i32 = out.stdout_str().trim().parse().unwrap();
+        let still = alive(pid);
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        assert!(still, "the daemon was killed with its finished parent");
     }
 
     #[test]
