@@ -4,7 +4,7 @@
 #   - system packages: a real sshd, sudo, MariaDB, the mariadb client,
 #     python3-venv (for the ansible-core oracle), iproute2 (ss), acl,
 #     krb5-user (kinit, for the keytab module), zip/unzip/file (unarchive,
-#     stat);
+#     stat), openssl (test CA and certificates for the sql TLS tests);
 #   - a venv with ansible-core (the behavioural oracle) at
 #     $SRPLAY_ORACLE_VENV (default: <repo>/.venv-oracle).
 # Prints the oracle's bin directory on the last line.
@@ -26,6 +26,7 @@ have kinit || need_pkgs+=(krb5-user)
 have zip || need_pkgs+=(zip)
 have unzip || need_pkgs+=(unzip)
 have file || need_pkgs+=(file)
+have openssl || need_pkgs+=(openssl)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
