@@ -4,7 +4,7 @@
 #   - system packages: a real sshd, sudo, MariaDB, the mariadb client,
 #     python3-venv (for the ansible-core oracle), iproute2 (ss), acl,
 #     krb5-user (kinit, for the keytab module), zip/unzip/file (unarchive,
-#     stat);
+#     stat), openssl (test CA and certificates for the sql TLS tests);
 #   - a venv with ansible-core (the behavioural oracle) at
 #     $SRPLAY_ORACLE_VENV (default: <repo>/.venv-oracle).
 # Prints the oracle's bin directory on the last line.
@@ -30,6 +30,7 @@ have file || need_pkgs+=(file)
 # reliability_faults mounts a tiny tmpfs (needs root) to fill a disk
 have mount || [ -x /usr/bin/mount ] || need_pkgs+=(mount)
 have curl || need_pkgs+=(curl)   # SOP checklist item 13 reads Grafana dashboards with curl
+have openssl || need_pkgs+=(openssl)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then

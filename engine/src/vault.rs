@@ -225,9 +225,36 @@ static REVEALED: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// blank out unrelated output.
 const MIN_MASKED_LEN: usize = 4;
 
-/// Install the run's vault secrets (first call wins).
+/// Install the run's vault secrets (first call wins), and let
+/// inventory-parser decrypt whole vault-encrypted `group_vars/` and
+/// `host_vars/` files with them.
 pub fn set_secrets(secrets: Vec<VaultSecret>) {
     let _ = SECRETS.set(secrets);
+    inventory_parser::set_vault_decryptor(decrypt_vars_file);
+}
+
+/// A whole vault-encrypted vars file, decrypted with the run's secrets;
+/// every string value in it is masked in output from now on.
+fn decrypt_vars_file(data: &[u8]) -> Result<String, String> {
+    decrypt_vars_file_with(data, secrets())
+}
+
+fn decrypt_vars_file_with(data: &[u8], secrets: &[VaultSecret]) -> Result<String, String> {
+    let plain = decrypt_str(data, secrets).map_err(|e| e.to_string())?;
+    let file = std::sync::Arc::new(std::path::PathBuf::from("vault"));
+    for doc in crate::yaml::load_str(&plain, file).unwrap_or_default() {
+        reveal_strings(&doc.to_json());
+    }
+    Ok(plain.to_string())
+}
+
+fn reveal_strings(v: &serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => reveal(s),
+        serde_json::Value::Array(items) => items.iter().for_each(reveal_strings),
+        serde_json::Value::Object(m) => m.values().for_each(reveal_strings),
+        _ => {}
+    }
 }
 
 /// The run's vault secrets (none if the command line gave none).
@@ -272,6 +299,17 @@ mod tests {
 
     fn pw(p: &str) -> VaultSecret {
         VaultSecret::new(None, p.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn whole_vars_files_decrypt_for_the_inventory_and_their_strings_are_masked() {
+        let plain = decrypt_vars_file_with(FILE_11.as_bytes(), &[pw("wrong"), pw("pw1")]);
+        assert_eq!(plain.as_deref(), Ok(PLAIN));
+        assert_eq!(mask("pw is s3cr3t"), "pw is ********");
+        let err = decrypt_vars_file_with(FILE_11.as_bytes(), &[pw("wrong")]).unwrap_err();
+        assert!(err.contains("Decryption failed"), "{err}");
+        let err = decrypt_vars_file_with(FILE_11.as_bytes(), &[]).unwrap_err();
+        assert!(err.contains("no vault secrets were given"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod range;
 mod sources;
 mod vars;
 mod vars_dirs;
+mod vault_files;
 mod yaml;
 mod yaml_load;
 mod yaml_out;
@@ -32,6 +33,7 @@ pub use error::{InventoryError, Result};
 pub use graph::graph;
 pub use list_json::{host_json, list_json, to_python_json};
 pub use model::{Group, Host, InventoryData};
+pub use vault_files::{set_vault_decryptor, VaultDecryptor};
 pub use yaml_out::{host_yaml, list_yaml};
 
 use indexmap::IndexMap;

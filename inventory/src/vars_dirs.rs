@@ -72,10 +72,14 @@ fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Loads one vars file (YAML or JSON); empty files give no variables.
+/// Loads one vars file (YAML or JSON, possibly vault-encrypted as a
+/// whole); empty files give no variables.
 pub fn load_vars_file(file: &Path) -> Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(file)
+    let mut text = std::fs::read_to_string(file)
         .map_err(|e| InventoryError::file(file, format!("cannot read vars file: {e}")))?;
+    if crate::vault_files::is_vault_file(&text) {
+        text = crate::vault_files::decrypt_file(&text, file)?;
+    }
     let Some(doc) = yaml_load::load(&text, file)? else {
         return Ok(Map::new());
     };

@@ -13,6 +13,7 @@ pub mod params;
 pub mod pool;
 pub mod result;
 pub mod statement;
+pub mod tls;
 
 use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
@@ -52,28 +53,34 @@ pub const CONNECT_TIMEOUT: ArgSpec = ArgSpec::new(
     "Seconds to wait for the connection and login.",
 )
 .default("30");
+pub const TLS: ArgSpec = ArgSpec::new(
+    "tls",
+    ArgType::Str,
+    "disabled: plain TCP; required: TLS with a verified certificate or no connection; preferred: TLS when the server offers it (certificate verified only with ca_cert). Default: required when ca_cert, client_cert or client_key is given, else disabled.",
+)
+.choices(tls::MODES);
 pub const CA_CERT: ArgSpec = ArgSpec::new(
     "ca_cert",
     ArgType::Path,
-    "TLS CA certificate (TLS is not built into this srplay: refused).",
+    "PEM file of the CA(s) that sign the server's certificate; only these are trusted. Without it, `required` trusts the public web roots.",
 )
 .aliases(&["ssl_ca"]);
 pub const CLIENT_CERT: ArgSpec = ArgSpec::new(
     "client_cert",
     ArgType::Path,
-    "TLS client certificate (refused: TLS not built in).",
+    "PEM client certificate (chain) for servers that require one; needs client_key.",
 )
 .aliases(&["ssl_cert"]);
 pub const CLIENT_KEY: ArgSpec = ArgSpec::new(
     "client_key",
     ArgType::Path,
-    "TLS client key (refused: TLS not built in).",
+    "PEM private key of client_cert (PKCS#8, PKCS#1 or SEC1).",
 )
 .aliases(&["ssl_key"]);
 pub const CHECK_HOSTNAME: ArgSpec = ArgSpec::new(
     "check_hostname",
     ArgType::Bool,
-    "Verify the server's TLS hostname (refused when true: TLS not built in).",
+    "Check that the server's certificate names login_host (default true); false still verifies the CA.",
 );
 
 const OPTIONS: &[ArgSpec] = &[
@@ -83,6 +90,7 @@ const OPTIONS: &[ArgSpec] = &[
     LOGIN_PASSWORD,
     LOGIN_DB,
     CONNECT_TIMEOUT,
+    TLS,
     CA_CERT,
     CLIENT_CERT,
     CLIENT_KEY,
@@ -160,32 +168,26 @@ struct LoginOptions {
     login_password: Option<String>,
     login_db: Option<String>,
     connect_timeout: i64,
+    tls: Option<String>,
     ca_cert: Option<String>,
     client_cert: Option<String>,
     client_key: Option<String>,
     check_hostname: Option<bool>,
 }
 
-/// The connection parameters of normalized args (the `login_*` options);
-/// TLS options are refused since no TLS backend is compiled in.
+/// The connection parameters of normalized args (the `login_*` and TLS
+/// options).
 pub fn conn_params(module: &str, args: &Args) -> Result<ConnParams, ModuleError> {
     let o: LoginOptions = serde_json::from_value(Value::Object(args.clone()))
         .map_err(|e| ModuleError::failed(format!("{module}: {e}")))?;
-    let tls: Vec<&str> = [
-        ("ca_cert", o.ca_cert.is_some()),
-        ("client_cert", o.client_cert.is_some()),
-        ("client_key", o.client_key.is_some()),
-        ("check_hostname", o.check_hostname == Some(true)),
-    ]
-    .into_iter()
-    .filter_map(|(n, given)| given.then_some(n))
-    .collect();
-    if !tls.is_empty() {
-        return Err(ModuleError::failed(format!(
-            "{module}: TLS is not built into this srplay ({} given); connect without TLS, e.g. over a trusted network or an SSH tunnel",
-            tls.join(", ")
-        )));
-    }
+    let tls = tls::Tls::from_options(tls::TlsOptions {
+        tls: o.tls,
+        ca_cert: o.ca_cert,
+        client_cert: o.client_cert,
+        client_key: o.client_key,
+        check_hostname: o.check_hostname,
+    })
+    .map_err(|e| ModuleError::failed(format!("{module}: {e}")))?;
     let port = u16::try_from(o.login_port)
         .ok()
         .filter(|p| *p > 0)
@@ -207,6 +209,7 @@ pub fn conn_params(module: &str, args: &Args) -> Result<ConnParams, ModuleError>
         password: o.login_password,
         db: o.login_db.filter(|d| !d.is_empty()),
         connect_timeout: Duration::from_secs(o.connect_timeout as u64),
+        tls,
     })
 }
 

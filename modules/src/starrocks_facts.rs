@@ -9,7 +9,7 @@ use crate::sql::pool::{checkout, describe, ConnParams, PooledConn};
 use crate::sql::result::run_statement;
 use crate::sql::{
     conn_params, CA_CERT, CHECK_HOSTNAME, CLIENT_CERT, CLIENT_KEY, CONNECT_TIMEOUT, LOGIN_DB,
-    LOGIN_HOST, LOGIN_PASSWORD, LOGIN_PORT, LOGIN_USER,
+    LOGIN_HOST, LOGIN_PASSWORD, LOGIN_PORT, LOGIN_USER, TLS,
 };
 use crate::starrocks::nodes::{
     cluster_facts, decode_backend, decode_compute_node, decode_frontend, DecodeError,
@@ -28,6 +28,7 @@ const OPTIONS: &[ArgSpec] = &[
     LOGIN_PASSWORD,
     LOGIN_DB,
     CONNECT_TIMEOUT,
+    TLS,
     CA_CERT,
     CLIENT_CERT,
     CLIENT_KEY,

@@ -6,7 +6,7 @@
 
 use crate::sql::{
     conn_params, CA_CERT, CHECK_HOSTNAME, CLIENT_CERT, CLIENT_KEY, CONNECT_TIMEOUT, LOGIN_DB,
-    LOGIN_HOST, LOGIN_PASSWORD, LOGIN_PORT, LOGIN_USER,
+    LOGIN_HOST, LOGIN_PASSWORD, LOGIN_PORT, LOGIN_USER, TLS,
 };
 use crate::starrocks::membership::{port, quoted_address, resolves, Fe};
 use crate::starrocks::nodes::Frontend;
@@ -28,6 +28,7 @@ const OPTIONS: &[ArgSpec] = &[
     LOGIN_PASSWORD,
     LOGIN_DB,
     CONNECT_TIMEOUT,
+    TLS,
     CA_CERT,
     CLIENT_CERT,
     CLIENT_KEY,

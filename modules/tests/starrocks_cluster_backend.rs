@@ -180,6 +180,11 @@ fn decommission_lifecycle_progress_resume_and_check_mode() {
     assert_eq!(r["changed"], true);
     assert_eq!(r["queries"], json!([]));
     assert_eq!(r["precheck"]["remaining_backends"], 2);
+    // read from information_schema.partitions_meta
+    assert_eq!(
+        r["precheck"]["max_replication"],
+        json!({"table": "d.t", "replication_num": 1})
+    );
     assert_eq!(
         r["precheck"]["leaving_data_used_bytes"],
         512u64 * 1024 * 1024
@@ -211,10 +216,10 @@ fn decommission_lifecycle_progress_resume_and_check_mode() {
     );
     assert_eq!(r["tablets_left"], 4);
     assert!(decommissioning(&sim, &be1));
-    // the replication_num source is missing in the simulator: said so
-    let warnings = r["warnings"].to_string();
+    // replication_num was read: no warning about it
+    let warnings = r.get("warnings").map(Value::to_string).unwrap_or_default();
     assert!(
-        warnings.contains("replication_num could not be read"),
+        !warnings.contains("replication_num could not be read"),
         "{warnings}"
     );
 
@@ -350,16 +355,27 @@ fn refusals_capacity_replicas_and_single_replica_drop() {
             && col(&backend(&sim, &be3).unwrap(), "AvailCapacity") != "0.000 B"
     });
 
-    // replica count: replication_num 3 on 3 BEs; the FE's refusal is surfaced
-    let msg = fails(&sim, &be1, json!({"state": "decommissioned"}));
+    // replica count: replication_num 3 on 3 BEs -> refused by the module
+    // itself (partitions_meta), before any statement is sent
+    let r = run_with(
+        &StarrocksBackend,
+        NORMAL,
+        Arc::new(Recorder::default()),
+        args(&sim, &be1, json!({"state": "decommissioned"})),
+    )
+    .unwrap()
+    .to_result();
+    assert_eq!(
+        (r["failed"].clone(), r["changed"].clone()),
+        (json!(true), json!(false))
+    );
+    let msg = r["msg"].as_str().unwrap();
     assert!(
-        msg.contains(&format!("the FE refused to decommission {be1}")),
+        msg.contains(&format!("refusing to decommission {be1}: insufficient replicas: table d.t3 has replication_num 3 but only 2 live, non-decommissioned BE(s) would remain")),
         "{msg}"
     );
-    assert!(
-        msg.contains("It will cause insufficient BE number if these BEs are decommissioned because the table d.t3 requires 3 replicas."),
-        "{msg}"
-    );
+    assert!(msg.ends_with("nothing was changed"), "{msg}");
+    assert_eq!(r["queries"], json!([]));
     assert!(!decommissioning(&sim, &be1));
 
     // DROP of a BE holding the only replica: refused without force
@@ -381,6 +397,63 @@ fn refusals_capacity_replicas_and_single_replica_drop() {
     );
     assert!(r["warnings"].to_string().contains("held 4 tablets"));
     assert!(backend(&sim, &be1).is_none());
+}
+
+/// The replica-count precheck per case: BEs in the cluster, how many of
+/// the others are dead, the widest table's replication_num, and whether
+/// decommissioning be1 is refused by the module (the FE is never asked).
+#[test]
+fn replica_precheck_counts_the_live_remaining_backends() {
+    let sim = SimCluster::up(SimLayout::new(1, 4));
+    let be = |i: usize| sim.be_addr(&format!("be{i}"));
+    let cases: &[(u32, usize, bool)] = &[
+        // replication_num, dead others, refused
+        (3, 0, false), // 3 remain for 3 replicas
+        (3, 1, true),  // be4 dead: 2 live remain
+        (2, 1, false),
+        (4, 0, true), // all 4 needed, 3 remain
+    ];
+    for (i, (replication, dead, refused)) in cases.iter().enumerate() {
+        sim.sql("DROP DATABASE IF EXISTS d").unwrap();
+        table(&sim, &format!("r{i}"), *replication);
+        for d in 0..*dead {
+            sim.sql(&format!("ADMIN SIM HEARTBEAT FAIL '{}'", be(4 - d)))
+                .unwrap();
+        }
+        eventually("dead BEs in SHOW BACKENDS", || {
+            (0..*dead).all(|d| col(&backend(&sim, &be(4 - d)).unwrap(), "Alive") == "false")
+        });
+        let r = outcome(
+            &StarrocksBackend,
+            CHECK,
+            args(&sim, &be(1), json!({"state": "decommissioned"})),
+        );
+        let case = format!("case {i}: replication_num {replication}, {dead} dead: {r:?}");
+        assert_eq!(r["failed"], *refused, "{case}");
+        if *refused {
+            let msg = r["msg"].as_str().unwrap();
+            assert!(
+                msg.contains(&format!(
+                    "insufficient replicas: table d.r{i} has replication_num {replication} but only {} live",
+                    3 - dead
+                )),
+                "{case}"
+            );
+        } else {
+            assert_eq!(r["precheck"]["remaining_backends"], 3 - dead, "{case}");
+            assert_eq!(
+                r["precheck"]["max_replication"]["replication_num"], *replication,
+                "{case}"
+            );
+        }
+        for d in 0..*dead {
+            sim.sql(&format!("ADMIN SIM HEARTBEAT OK '{}'", be(4 - d)))
+                .unwrap();
+        }
+        eventually("BEs alive again", || {
+            (1..=4).all(|n| col(&backend(&sim, &be(n)).unwrap(), "Alive") == "true")
+        });
+    }
 }
 
 #[test]

@@ -199,6 +199,11 @@ fn run(
                 rows,
             }))
         }
+        Statement::SelectFrom(q) => Ok(Outcome::Rows(crate::system_tables::query(
+            c,
+            &q,
+            s.db.as_deref(),
+        )?)),
         Statement::Set(items) => {
             for it in items {
                 let value = match &it.value {

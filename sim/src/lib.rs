@@ -22,6 +22,7 @@ pub mod persist;
 pub mod protocol;
 pub mod rpc;
 pub mod sql;
+pub mod system_tables;
 pub mod table;
 pub mod variables;
 pub mod version;

@@ -14,6 +14,7 @@
 //! rejects `@@socket`), no statement cache, text protocol only, and no
 //! `COM_CHANGE_USER` reset on check-in.
 
+use super::tls::{retry, Tls};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ pub struct ConnParams {
     pub password: Option<String>,
     pub db: Option<String>,
     pub connect_timeout: Duration,
+    pub tls: Tls,
 }
 
 impl std::fmt::Debug for ConnParams {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for ConnParams {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "********"))
             .field("db", &self.db)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -61,11 +64,13 @@ impl ConnParams {
             port: self.port,
             user: self.user.clone(),
             db: self.db.clone(),
+            tls: self.tls.clone(),
             secret: h.finish(),
         }
     }
 
-    fn opts(&self) -> Opts {
+    /// The driver's options, with these TLS settings.
+    fn opts(&self, ssl: Option<mysql_async::SslOpts>) -> Opts {
         OptsBuilder::default()
             .ip_or_hostname(self.host.clone())
             .tcp_port(self.port)
@@ -77,6 +82,7 @@ impl ConnParams {
             .max_allowed_packet(Some(64 * 1024 * 1024))
             .wait_timeout(Some(28800))
             .stmt_cache_size(0)
+            .ssl_opts(ssl)
             .into()
     }
 
@@ -95,6 +101,7 @@ struct PoolKey {
     port: u16,
     user: String,
     db: Option<String>,
+    tls: Tls,
     /// A hash of the password: a connection opened with another password
     /// is never handed to a caller that did not prove it knows this one.
     secret: u64,
@@ -124,6 +131,9 @@ pub struct ConnectError {
 /// A server's error or the driver's, as a user reads it: server errors as
 /// the mysql client prints them (`ERROR 1064 (HY000): …`).
 pub fn describe(e: &mysql_async::Error) -> String {
+    if let Some(tls) = super::tls::explain(e) {
+        return tls;
+    }
     match e {
         mysql_async::Error::Server(s) => {
             format!("ERROR {} ({}): {}", s.code, s.state, s.message)
@@ -182,15 +192,24 @@ pub async fn checkout(p: &ConnParams) -> Result<PooledConn, ConnectError> {
         endpoint: p.endpoint(),
         reason: p.scrub(&reason),
     };
-    let conn = tokio::time::timeout(p.connect_timeout, Conn::new(p.opts()))
-        .await
-        .map_err(|_| {
-            fail(format!(
-                "no answer within {}s (connect_timeout)",
-                p.connect_timeout.as_secs_f64()
-            ))
-        })?
-        .map_err(|e| fail(describe(&e)))?;
+    let connect = |ssl| async move {
+        tokio::time::timeout(p.connect_timeout, Conn::new(p.opts(ssl)))
+            .await
+            .map_err(|_| {
+                fail(format!(
+                    "no answer within {}s (connect_timeout)",
+                    p.connect_timeout.as_secs_f64()
+                ))
+            })
+    };
+    let conn = match connect(p.tls.ssl_opts()).await? {
+        Err(e) => match retry(&p.tls, &e) {
+            Some(ssl) => connect(ssl).await?,
+            None => Err(e),
+        },
+        ok => ok,
+    }
+    .map_err(|e| fail(describe(&e)))?;
     Ok(PooledConn {
         conn: Some(conn),
         key,

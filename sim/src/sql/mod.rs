@@ -31,6 +31,19 @@ pub struct SelectItem {
     pub label: String,
 }
 
+/// `SELECT cols FROM [db.]table [ORDER BY col [ASC|DESC]] [LIMIT n]`:
+/// reads of the system tables the modules use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableQuery {
+    /// Column labels as written (`*` for all).
+    pub columns: Vec<String>,
+    pub db: Option<String>,
+    pub table: String,
+    /// The column to sort by, and whether descending.
+    pub order_by: Option<(String, bool)>,
+    pub limit: Option<u64>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetItem {
     pub global: bool,
@@ -87,6 +100,7 @@ pub enum Statement {
         like: Option<String>,
     },
     Select(Vec<SelectItem>, Option<u64>),
+    SelectFrom(TableQuery),
     Set(Vec<SetItem>),
     Use(String),
     AlterSystem(AlterSystem),

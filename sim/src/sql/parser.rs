@@ -342,19 +342,46 @@ impl P<'_> {
             }
         }
         if self.kw("FROM") {
-            let t = self.ident()?;
-            return Err(SqlError::with_code(
-                1064,
-                "HY000",
-                format!("Getting analyzing error. Detail message: Unknown table '{t}'."),
-            ));
+            return self.from(items);
         }
-        let limit = if self.kw("LIMIT") {
-            Some(self.number()?.parse().map_err(|_| self.unexpected())?)
+        let limit = self.limit()?;
+        Ok(Statement::Select(items, limit))
+    }
+
+    fn limit(&mut self) -> R<Option<u64>> {
+        if self.kw("LIMIT") {
+            Ok(Some(self.number()?.parse().map_err(|_| self.unexpected())?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The rest of `SELECT items FROM [db.]table [ORDER BY c [ASC|DESC]] [LIMIT n]`.
+    fn from(&mut self, items: Vec<SelectItem>) -> R<Statement> {
+        let first = self.ident()?;
+        let (db, table) = if self.sym(".") {
+            (Some(first), self.ident()?)
+        } else {
+            (None, first)
+        };
+        let order_by = if self.kws(&["ORDER", "BY"]) {
+            let column = self.ident()?;
+            let desc = self.kw("DESC");
+            if !desc {
+                self.kw("ASC");
+            }
+            Some((column, desc))
         } else {
             None
         };
-        Ok(Statement::Select(items, limit))
+        let limit = self.limit()?;
+        Ok(Statement::SelectFrom(TableQuery {
+            columns: items.into_iter().map(|i| i.label).collect(),
+            db,
+            table,
+            order_by,
+            limit,
+        }))
     }
 
     fn set(&mut self) -> R<Statement> {
@@ -682,6 +709,35 @@ mod tests {
         };
         assert_eq!(items[0].label, "@@version_comment");
         assert_eq!(limit, Some(1));
+    }
+
+    #[test]
+    fn parses_a_system_table_query() {
+        let st = parse(
+            "SELECT DB_NAME, TABLE_NAME, REPLICATION_NUM FROM information_schema.partitions_meta ORDER BY REPLICATION_NUM DESC LIMIT 1",
+        )
+        .unwrap();
+        assert_eq!(
+            st,
+            Statement::SelectFrom(TableQuery {
+                columns: vec![
+                    "DB_NAME".into(),
+                    "TABLE_NAME".into(),
+                    "REPLICATION_NUM".into()
+                ],
+                db: Some("information_schema".into()),
+                table: "partitions_meta".into(),
+                order_by: Some(("REPLICATION_NUM".into(), true)),
+                limit: Some(1),
+            })
+        );
+        let Statement::SelectFrom(q) = parse("select * from t").unwrap() else {
+            panic!("not a table query")
+        };
+        assert_eq!(
+            (q.columns, q.db, q.order_by),
+            (vec!["*".into()], None, None)
+        );
     }
 
     #[test]
