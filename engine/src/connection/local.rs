@@ -7,11 +7,22 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 #[derive(Debug, Default, Clone)]
-pub struct LocalConnection;
+pub struct LocalConnection {
+    /// Working directory of commands (the process's when `None`).
+    cwd: Option<std::path::PathBuf>,
+}
 
 impl LocalConnection {
     pub fn new() -> Self {
-        LocalConnection
+        LocalConnection::default()
+    }
+
+    /// Commands run in `dir`: ansible-core runs local modules with the
+    /// playbook's directory as cwd, so relative paths land there.
+    pub fn in_dir(dir: impl Into<std::path::PathBuf>) -> Self {
+        LocalConnection {
+            cwd: Some(dir.into()),
+        }
     }
 }
 
@@ -23,7 +34,11 @@ impl Connection for LocalConnection {
 
     async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError> {
         let (script, prefix) = req.render();
-        let mut child = Command::new("/bin/sh")
+        let mut cmd = Command::new("/bin/sh");
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
             .arg("-c")
             .arg(&script)
             .stdin(Stdio::piped())

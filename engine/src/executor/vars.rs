@@ -71,6 +71,15 @@ impl Executor {
         l.push_ref(Layer::IncludeParams, &scope.include_params);
         l.push_ref(Layer::ExtraVars, &self.opts.extra_vars);
         let mut magic = prt.magic.for_host(host, self.inventory.group_names(host));
+        // Where the task's relative files are looked up: its role, then the playbook.
+        let mut search_path = Vec::new();
+        if let Some(r) = &role {
+            search_path.push(Value::String(r.path.display().to_string()));
+        }
+        search_path.push(Value::String(
+            self.loader.playbook_dir().display().to_string(),
+        ));
+        magic.insert("ansible_search_path".into(), Value::Array(search_path));
         if let Some(r) = &role {
             magic.insert("role_name".into(), Value::String(r.name.clone()));
             magic.insert(

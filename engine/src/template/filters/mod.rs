@@ -69,6 +69,9 @@ pub fn unknown_method(
 ) -> Result<Value, Error> {
     match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
         Err(e) if e.kind() == ErrorKind::UnknownMethod => {
+            if let Some(r) = mutable::read_only_method(value, method, args) {
+                return r;
+            }
             Err(mutable::immutable_error(value, method).unwrap_or(e))
         }
         other => other,

@@ -230,6 +230,24 @@ impl Object for PyDict {
     }
 }
 
+/// Python list methods that only read, for any sequence: `index`.
+pub fn read_only_method(
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Option<Result<Value, Error>> {
+    if value.kind() != ValueKind::Seq || method != "index" {
+        return None;
+    }
+    Some((|| {
+        let (x,): (Value,) = from_args(args)?;
+        match value.try_iter()?.position(|v| v == x) {
+            Some(i) => Ok(Value::from(i)),
+            None => Err(py_error(format!("{x} is not in list"))),
+        }
+    })())
+}
+
 /// The unknown-method fallback for lists and dicts that are not ours:
 /// the method exists in Python, but this value cannot change.
 pub fn immutable_error(value: &Value, method: &str) -> Option<Error> {
@@ -259,6 +277,7 @@ mod tests {
     #[test]
     fn mutating_methods_table() {
         let env = new_environment();
+        let ctx = minijinja::context! { v => vec![1, 2] };
         let cases = [
             ("{% set l = [] %}{% for i in [1, 2] %}{% set _ = l.append(i) %}{% endfor %}{{ l }}", "[1, 2]"),
             ("{% set l = [1] %}{% set _ = l.extend(['a', 'b']) %}{{ l | length }}", "3"),
@@ -272,10 +291,14 @@ mod tests {
             ("{% set d = {'k': 'v'} %}{% set _ = d.update({'x': 'y'}) %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{{ d.keys() | list }}", "k=v;x=y;['k', 'x']"),
             ("{% set d = {'a': [1]} %}{% set _ = d.a.append(2) %}{{ d.a }}", "[1, 2]"),
             ("{% set l = [] %}{% set _ = l.append({'n': 1}) %}{{ l | map(attribute='n') | list }}", "[1]"),
+            ("{{ v.index(2) }}", "1"),
         ];
         for (src, want) in cases {
             let got = env
-                .render_str(&crate::template::filters::raw_string_literals(src), ())
+                .render_str(
+                    &crate::template::filters::raw_string_literals(src),
+                    ctx.clone(),
+                )
                 .unwrap_or_else(|e| panic!("{src}: {e:#}"));
             assert_eq!(got, want, "{src}");
         }
