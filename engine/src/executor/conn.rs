@@ -77,10 +77,10 @@ impl Pool {
             return Ok(c.clone());
         }
         let c: Arc<dyn Connection> = match transport {
-            "local" => Arc::new(match &self.local_dir {
-                Some(d) => LocalConnection::in_dir(d),
-                None => LocalConnection::new(),
-            }),
+            "local" => match &self.local_dir {
+                Some(d) => Arc::new(LocalConnection::in_dir(d)),
+                None => Arc::new(LocalConnection::new()),
+            },
             other => factory.connect(other, key, vars).await?,
         };
         *slot = Some(c.clone());

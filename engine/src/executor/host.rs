@@ -173,6 +173,31 @@ impl Executor {
         m
     }
 
+    /// ansible-core registers each iteration's result before templating
+    /// `loop_control.label`, so a label may use it (`"{{ r.stdout }}"`); an
+    /// undefined value there fails the item. `None` when the task has no
+    /// label or no `register`.
+    fn label_after_run(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        lv: &Map<String, Value>,
+        r: &Map<String, Value>,
+    ) -> Option<Result<String, String>> {
+        let (reg, label) = (task.register.as_ref()?, task.loop_control.get("label")?);
+        let mut extra = lv.clone();
+        extra.insert(reg.clone(), Value::Object(public(r)));
+        let vars = self.task_vars(prt, Some(task), scope, host, &extra);
+        Some(match render_value_in(label, &vars) {
+            Ok(Value::String(s)) => Ok(s),
+            Ok(other) => Ok(item_label(&other)),
+            Err(e) if e.undefined => Err(e.msg),
+            Err(_) => return None,
+        })
+    }
+
     pub(crate) fn item_label(&self, task: &Task, item: &Value, vars: &Arc<LazyVars>) -> String {
         match task.loop_control.get("label") {
             Some(l) => match render_value_in(l, vars) {
@@ -358,6 +383,18 @@ impl Executor {
                     self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
                         .await
                 }
+            };
+            let label = match self.label_after_run(prt, task, scope, host, &lv, &r) {
+                Some(Ok(l)) => l,
+                Some(Err(e)) => {
+                    r.insert("failed".into(), true.into());
+                    r.insert(
+                        "msg".into(),
+                        format!("Failed to template loop_control.label: {e}").into(),
+                    );
+                    label
+                }
+                None => label,
             };
             for (k, v) in &lv {
                 if k != "ansible_loop" || task.loop_control.get("extended").is_some() {

@@ -342,7 +342,13 @@ fn undefined_error(
             let mut all: Vec<&String> = names.iter().collect();
             all.sort();
             let what = all.last().map(|s| s.as_str()).unwrap_or("a value");
-            TemplateError::new(format!("'{what}' is undefined (in `{src}`)"), true)
+            // The variable exists: an attribute along the path is missing
+            // (Ansible: "object of type 'dict' has no attribute 'x'").
+            let detail = match what.rsplit_once('.') {
+                Some((_, attr)) => format!(": the value has no attribute '{attr}'"),
+                None => String::new(),
+            };
+            TemplateError::new(format!("'{what}' is undefined (in `{src}`){detail}"), true)
         }
     }
 }
@@ -437,6 +443,8 @@ mod tests {
         assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
         let e = render_str("{{ a }}", &v).unwrap_err();
         assert!(e.msg.contains("recursive loop"), "{}", e.msg);
+        let e = render_str("{{ d.missing }}", &vars(json!({"d": {"k": 1}}))).unwrap_err();
+        assert!(e.msg.contains("has no attribute 'missing'"), "{}", e.msg);
         let e = render_str("{{ x + }}", &v).unwrap_err();
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());

@@ -107,12 +107,13 @@ fn copy_tag(tag: &str, close: &str, wrap: bool, out: &mut String) -> usize {
             }
             b'(' | b'[' | b'{' => open.push(false),
             b')' | b']' | b'}' => {
-                if open.pop() == Some(true) {
-                    out.push(c as char);
+                let wrapped = open.pop() == Some(true);
+                out.push(c as char);
+                if wrapped {
                     out.push(')');
-                    i += 1;
-                    continue;
                 }
+                i += 1;
+                continue;
             }
             _ => {}
         }
