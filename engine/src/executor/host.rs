@@ -1004,9 +1004,12 @@ impl Executor {
             }
             Status::Skipped => st.stats(host).skipped += 1,
             Status::Failed if ignore_errors => {
+                // ansible-core also counts an ignored failure that changed something.
+                let changed = registered.get("changed") == Some(&Value::Bool(true));
                 let s = st.stats(host);
                 s.ok += 1;
                 s.ignored += 1;
+                s.changed += u32::from(changed);
             }
             Status::Failed => {
                 failed_hard = true;
