@@ -13,6 +13,19 @@ impl LocalConnection {
     pub fn new() -> Self {
         LocalConnection
     }
+
+    /// A local connection whose commands run in `dir`: ansible-core runs
+    /// local modules with the playbook's directory as cwd, so relative
+    /// paths land there.
+    pub fn in_dir(dir: impl Into<std::path::PathBuf>) -> LocalDirConnection {
+        LocalDirConnection { cwd: dir.into() }
+    }
+}
+
+/// [`LocalConnection`] with a working directory for its commands.
+#[derive(Debug, Clone)]
+pub struct LocalDirConnection {
+    cwd: std::path::PathBuf,
 }
 
 #[async_trait]
@@ -22,52 +35,75 @@ impl Connection for LocalConnection {
     }
 
     async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError> {
-        let (script, prefix) = req.render();
-        let mut child = Command::new("/bin/sh")
-            .arg("-c")
-            .arg(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        // A stopped task (its future dropped when a run is interrupted)
-        // takes everything its command started along (`kill_on_drop` would
-        // kill the shell alone, first, orphaning its children).
-        let mut tree = TreeGuard(child.id());
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let feed = async move {
-            if let Some(p) = prefix {
-                stdin.write_all(&p).await?;
-            }
-            match req.stdin {
-                Stdin::Null => {}
-                Stdin::Bytes(b) => stdin.write_all(&b).await?,
-                Stdin::File(path) => {
-                    let mut f = tokio::fs::File::open(path).await?;
-                    tokio::io::copy(&mut f, &mut stdin).await?;
-                }
-            }
-            stdin.shutdown().await?;
-            Ok::<_, std::io::Error>(())
-        };
-        let (fed, out) = tokio::join!(feed, child.wait_with_output());
-        // Finished: what it left running in the background (a daemon it
-        // started) is meant to stay.
-        tree.0 = None;
-        let out = out?;
-        // A command that exits without reading its stdin breaks the pipe;
-        // that is the command's business, not a transport error.
-        if let Err(e) = fed {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                return Err(e.into());
+        exec_local(req, None).await
+    }
+}
+
+#[async_trait]
+impl Connection for LocalDirConnection {
+    fn transport(&self) -> &'static str {
+        "local"
+    }
+
+    async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnectionError> {
+        exec_local(req, Some(&self.cwd)).await
+    }
+}
+
+/// Run `req` with `/bin/sh` on this machine, in `cwd` when given.
+async fn exec_local(
+    req: ExecRequest,
+    cwd: Option<&std::path::Path>,
+) -> Result<ExecOutput, ConnectionError> {
+    let (script, prefix) = req.render();
+    let mut cmd = Command::new("/bin/sh");
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
+        .arg("-c")
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // A stopped task (its future dropped when a run is interrupted)
+    // takes everything its command started along (`kill_on_drop` would
+    // kill the shell alone, first, orphaning its children).
+    let mut tree = TreeGuard(child.id());
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let feed = async move {
+        if let Some(p) = prefix {
+            stdin.write_all(&p).await?;
+        }
+        match req.stdin {
+            Stdin::Null => {}
+            Stdin::Bytes(b) => stdin.write_all(&b).await?,
+            Stdin::File(path) => {
+                let mut f = tokio::fs::File::open(path).await?;
+                tokio::io::copy(&mut f, &mut stdin).await?;
             }
         }
-        Ok(ExecOutput {
-            rc: exit_code(&out.status),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        stdin.shutdown().await?;
+        Ok::<_, std::io::Error>(())
+    };
+    let (fed, out) = tokio::join!(feed, child.wait_with_output());
+    // Finished: what it left running in the background (a daemon it
+    // started) is meant to stay.
+    tree.0 = None;
+    let out = out?;
+    // A command that exits without reading its stdin breaks the pipe;
+    // that is the command's business, not a transport error.
+    if let Err(e) = fed {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
     }
+    Ok(ExecOutput {
+        rc: exit_code(&out.status),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    })
 }
 
 /// Kills an unfinished command and its descendants when dropped.
@@ -99,6 +135,20 @@ mod tests {
             .enable_all()
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn in_dir_runs_commands_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let req = ExecRequest::new("pwd");
+        let out = rt()
+            .block_on(LocalConnection::in_dir(dir.path()).exec(req))
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(
+            std::fs::canonicalize(got).unwrap(),
+            dir.path().canonicalize().unwrap()
+        );
     }
 
     #[test]

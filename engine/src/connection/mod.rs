@@ -13,7 +13,7 @@ pub mod ssh;
 mod transfer;
 
 pub use become_wrap::{Become, BecomeMethod};
-pub use local::LocalConnection;
+pub use local::{LocalConnection, LocalDirConnection};
 pub use ssh::{Connections, SshConnection, SshDefaults, SshTarget};
 pub use transfer::{atomic_write_script, atomic_write_script_checked, FileAttrs, PutSource};
 

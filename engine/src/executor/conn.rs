@@ -45,9 +45,19 @@ type Slot = Arc<Mutex<Option<Arc<dyn Connection>>>>;
 #[derive(Default)]
 pub struct Pool {
     conns: Mutex<HashMap<String, Slot>>,
+    /// Working directory of `local` connections (the playbook's).
+    local_dir: Option<std::path::PathBuf>,
 }
 
 impl Pool {
+    /// A pool whose `local` connections run commands in `dir`.
+    pub fn in_dir(dir: impl Into<std::path::PathBuf>) -> Self {
+        Pool {
+            conns: Mutex::default(),
+            local_dir: Some(dir.into()),
+        }
+    }
+
     pub async fn get(
         &self,
         key: &str,
@@ -67,7 +77,10 @@ impl Pool {
             return Ok(c.clone());
         }
         let c: Arc<dyn Connection> = match transport {
-            "local" => Arc::new(LocalConnection::new()),
+            "local" => match &self.local_dir {
+                Some(d) => Arc::new(LocalConnection::in_dir(d)),
+                None => Arc::new(LocalConnection::new()),
+            },
             other => factory.connect(other, key, vars).await?,
         };
         *slot = Some(c.clone());

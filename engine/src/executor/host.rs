@@ -126,33 +126,76 @@ impl Executor {
     pub(crate) fn loop_vars(
         &self,
         task: &Task,
-        item: &Value,
+        items: &[Value],
         index: usize,
-        len: usize,
+        vars: &Arc<LazyVars>,
     ) -> Map<String, Value> {
         let lc = &task.loop_control;
-        let var = lc
-            .get("loop_var")
-            .and_then(Value::as_str)
-            .unwrap_or("item")
-            .to_string();
+        let item = items.get(index).cloned().unwrap_or(Value::Null);
+        let len = items.len();
+        // `loop_var` / `index_var` may be templates (`"{{ name }}"`).
+        let name_of = |key: &str| -> Option<String> {
+            let raw = lc.get(key)?.as_str()?;
+            match crate::template::render_str(raw, vars) {
+                Ok(Value::String(s)) => Some(s),
+                _ => Some(raw.to_string()),
+            }
+        };
+        let var = name_of("loop_var").unwrap_or_else(|| "item".to_string());
         let mut m = Map::new();
-        m.insert(var.clone(), item.clone());
+        m.insert(var.clone(), item);
         m.insert("ansible_loop_var".into(), Value::String(var));
-        if let Some(iv) = lc.get("index_var").and_then(Value::as_str) {
-            m.insert(iv.to_string(), index.into());
-            m.insert("ansible_index_var".into(), Value::String(iv.to_string()));
+        if let Some(iv) = name_of("index_var") {
+            m.insert(iv.clone(), index.into());
+            m.insert("ansible_index_var".into(), Value::String(iv));
         }
         if lc.get("extended").and_then(parse_bool).unwrap_or(false) {
-            m.insert(
-                "ansible_loop".into(),
-                json!({
-                    "index": index + 1, "index0": index, "revindex": len - index, "revindex0": len - index - 1,
-                    "first": index == 0, "last": index + 1 == len, "length": len,
-                }),
-            );
+            let mut l = json!({
+                "index": index + 1, "index0": index, "revindex": len - index, "revindex0": len - index - 1,
+                "first": index == 0, "last": index + 1 == len, "length": len,
+            });
+            // `extended_allitems: false` leaves out the (possibly large) list.
+            if lc
+                .get("extended_allitems")
+                .and_then(parse_bool)
+                .unwrap_or(true)
+            {
+                l["allitems"] = Value::Array(items.to_vec());
+            }
+            if index > 0 {
+                l["previtem"] = items[index - 1].clone();
+            }
+            if let Some(next) = items.get(index + 1) {
+                l["nextitem"] = next.clone();
+            }
+            m.insert("ansible_loop".into(), l);
         }
         m
+    }
+
+    /// ansible-core registers each iteration's result before templating
+    /// `loop_control.label`, so a label may use it (`"{{ r.stdout }}"`); an
+    /// undefined value there fails the item. `None` when the task has no
+    /// label or no `register`.
+    fn label_after_run(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        lv: &Map<String, Value>,
+        r: &Map<String, Value>,
+    ) -> Option<Result<String, String>> {
+        let (reg, label) = (task.register.as_ref()?, task.loop_control.get("label")?);
+        let mut extra = lv.clone();
+        extra.insert(reg.clone(), Value::Object(public(r)));
+        let vars = self.task_vars(prt, Some(task), scope, host, &extra);
+        Some(match render_value_in(label, &vars) {
+            Ok(Value::String(s)) => Ok(s),
+            Ok(other) => Ok(item_label(&other)),
+            Err(e) if e.undefined => Err(e.msg),
+            Err(_) => return None,
+        })
     }
 
     pub(crate) fn item_label(&self, task: &Task, item: &Value, vars: &Arc<LazyVars>) -> String {
@@ -284,7 +327,13 @@ impl Executor {
         let items = match self.loop_items(task, vars) {
             Ok(i) => i,
             Err(e) => {
-                let r = failed_result(e);
+                // As ansible-core: a loop that cannot be templated still
+                // skips when the task's own `when` is false without `item`.
+                let own: Vec<&Value> = task.kw.when.iter().collect();
+                let r = match first_false(&own, vars) {
+                    Ok(Some(c)) => skipped(c),
+                    _ => failed_result(e),
+                };
                 self.emit(
                     task,
                     host,
@@ -319,12 +368,11 @@ impl Executor {
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
         let mut results = Vec::new();
-        let n = items.len();
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
                 tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
             }
-            let lv = self.loop_vars(task, item, i, n);
+            let lv = self.loop_vars(task, &items, i, vars);
             let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
             let label = self.item_label(task, item, &ivars);
             let conds: Vec<&Value> = task.kw.when.iter().collect();
@@ -335,6 +383,18 @@ impl Executor {
                     self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
                         .await
                 }
+            };
+            let label = match self.label_after_run(prt, task, scope, host, &lv, &r) {
+                Some(Ok(l)) => l,
+                Some(Err(e)) => {
+                    r.insert("failed".into(), true.into());
+                    r.insert(
+                        "msg".into(),
+                        format!("Failed to template loop_control.label: {e}").into(),
+                    );
+                    label
+                }
+                None => label,
             };
             for (k, v) in &lv {
                 if k != "ansible_loop" || task.loop_control.get("extended").is_some() {
@@ -517,7 +577,12 @@ impl Executor {
         delegate: Option<&str>,
     ) -> Map<String, Value> {
         let Some(module) = self.loader.registry().get(&task.action) else {
-            return failed_result(format!("couldn't resolve module/action '{}'", task.action));
+            let msg = if crate::playbook::is_unimplemented_core_module(&task.action) {
+                crate::playbook::unimplemented_message(&task.action)
+            } else {
+                format!("couldn't resolve module/action '{}'", task.action)
+            };
+            return failed_result(msg);
         };
         let spec = module.spec();
         let short = spec.name;
@@ -940,9 +1005,12 @@ impl Executor {
             }
             Status::Skipped => st.stats(host).skipped += 1,
             Status::Failed if ignore_errors => {
+                // ansible-core also counts an ignored failure that changed something.
+                let changed = registered.get("changed") == Some(&Value::Bool(true));
                 let s = st.stats(host);
                 s.ok += 1;
                 s.ignored += 1;
+                s.changed += u32::from(changed);
             }
             Status::Failed => {
                 failed_hard = true;

@@ -33,7 +33,7 @@ pub fn with_items(
                 .into_iter()
                 .map(|(k, v)| json!({"key": k, "value": v}))
                 .collect(),
-            other => return Err(format!("with_dict expects a dict, got {other}")),
+            other => return Err(dict_lookup_error(&other)),
         },
         "nested" | "cartesian" => {
             let lists: Vec<Vec<Value>> = list(terms).into_iter().map(list).collect();
@@ -270,6 +270,26 @@ fn printf_int(fmt: &str, n: i64) -> String {
         }
     })
     .into_owned()
+}
+
+/// ansible-core's message: the lookup checks each term (a list's first
+/// item, when it was given a list).
+fn dict_lookup_error(terms: &Value) -> String {
+    let term = match terms {
+        Value::Array(a) => a.first().unwrap_or(terms),
+        other => other,
+    };
+    let ty = match term {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    };
+    let shown = crate::template::filters::python_str_json(term);
+    format!("the 'dict' lookup plugin expects a dictionary, got '{shown}' of type <class '{ty}'>)")
 }
 
 #[cfg(test)]

@@ -112,6 +112,11 @@ impl Executor {
         factory: Arc<dyn ConnectionFactory>,
     ) -> Arc<Self> {
         let start_at = opts.start_at_task.is_some();
+        // Local modules run in the playbook's directory, as in ansible-core.
+        let pool = match loader.playbook_dir().canonicalize() {
+            Ok(dir) if !loader.playbook_dir().as_os_str().is_empty() => conn::Pool::in_dir(dir),
+            _ => conn::Pool::default(),
+        };
         Arc::new(Executor {
             loader,
             inventory,
@@ -120,7 +125,7 @@ impl Executor {
             reporter,
             factory,
             state: Mutex::new(RunState::default()),
-            pool: conn::Pool::default(),
+            pool,
             cancel: Cancel::default(),
             start_at_pending: AtomicBool::new(start_at),
             stop_all: AtomicBool::new(false),

@@ -59,9 +59,9 @@ impl Executor {
         if let Some(r) = &role {
             l.push_ref(Layer::RoleVars, &r.vars);
         }
-        l.push_ref(Layer::BlockVars, &scope.block_vars);
+        l.push(Layer::BlockVars, without_keywords(&scope.block_vars));
         if let Some(t) = task {
-            l.push_ref(Layer::TaskVars, &t.kw.vars);
+            l.push(Layer::TaskVars, without_keywords(&t.kw.vars));
         }
         l.push(Layer::IncludeVars, include_vars);
         l.push(Layer::SetFact, set_facts);
@@ -71,6 +71,15 @@ impl Executor {
         l.push_ref(Layer::IncludeParams, &scope.include_params);
         l.push_ref(Layer::ExtraVars, &self.opts.extra_vars);
         let mut magic = prt.magic.for_host(host, self.inventory.group_names(host));
+        // Where the task's relative files are looked up: its role, then the playbook.
+        let mut search_path = Vec::new();
+        if let Some(r) = &role {
+            search_path.push(Value::String(r.path.display().to_string()));
+        }
+        search_path.push(Value::String(
+            self.loader.playbook_dir().display().to_string(),
+        ));
+        magic.insert("ansible_search_path".into(), Value::Array(search_path));
         if let Some(r) = &role {
             magic.insert("role_name".into(), Value::String(r.name.clone()));
             magic.insert(
@@ -218,5 +227,15 @@ fn read_vars_entry(dir: &std::path::Path, name: &str) -> Map<String, Value> {
             }
         }
     }
+    out
+}
+
+/// Block and task `vars:` without `tags` and `when`: ansible-core's
+/// `Task.get_vars` drops them, as they name keywords (so a task var called
+/// `tags` is undefined).
+fn without_keywords(vars: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = vars.clone();
+    out.shift_remove("tags");
+    out.shift_remove("when");
     out
 }

@@ -530,10 +530,10 @@ impl Executor {
             None => vec![None],
             Some(_) => {
                 let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
-                self.loop_items(task, &vars)?
-                    .into_iter()
+                let all = self.loop_items(task, &vars)?;
+                all.iter()
                     .enumerate()
-                    .map(|(i, it)| Some((it.clone(), self.loop_vars(task, &it, i, 0))))
+                    .map(|(i, it)| Some((it.clone(), self.loop_vars(task, &all, i, &vars))))
                     .collect()
             }
         };

@@ -12,6 +12,7 @@ mod model;
 mod role;
 mod tags;
 mod task;
+mod unimplemented;
 
 pub use diagnostic::{Diagnostic, Error};
 pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
@@ -20,3 +21,4 @@ pub use load::{Loader, LoaderOptions, RoleRequest};
 pub use model::{short_name, Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
 pub use tags::TagFilter;
 pub use task::{is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
+pub use unimplemented::{is_unimplemented_core_module, unimplemented_message};

@@ -108,6 +108,7 @@ fn run(state: &State, name: &str, terms: &[JValue], kw: &Kwargs) -> Result<Vec<J
         }
         "file" => {
             let rstrip: Option<bool> = kw.get("rstrip")?;
+            let lstrip: Option<bool> = kw.get("lstrip")?;
             let mut out = Vec::new();
             for t in &terms {
                 let path = find(state, "files", &text(t))
@@ -116,6 +117,9 @@ fn run(state: &State, name: &str, terms: &[JValue], kw: &Kwargs) -> Result<Vec<J
                     .map_err(|e| err(format!("{}: {e}", path.display())))?;
                 if rstrip.unwrap_or(true) {
                     s.truncate(s.trim_end().len());
+                }
+                if lstrip.unwrap_or(false) {
+                    s = s.trim_start().to_string();
                 }
                 out.push(JValue::from(s));
             }

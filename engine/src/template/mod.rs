@@ -36,7 +36,7 @@ pub fn new_environment() -> Environment<'static> {
         .expect("the default delimiters are valid");
     env.set_syntax(syntax);
     minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(filters::unknown_method);
     // Also installs the formatter: Python-style printing of values, and an
     // error instead of printing an undefined one.
     filters::register(&mut env);
@@ -58,7 +58,7 @@ pub fn lone_expression(s: &str) -> Option<&str> {
 /// [`filters::raw_string_literals`] for a bare expression (`a | f('\\d')`),
 /// which has no `{{ }}` around it to mark where literals are.
 pub fn raw_expression_literals(expr: &str) -> String {
-    if !expr.contains('\\') {
+    if !filters::needs_rewrite(expr) {
         return expr.to_string();
     }
     let wrapped = format!("{{{{ {expr} }}}}");

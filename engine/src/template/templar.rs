@@ -178,26 +178,38 @@ pub fn render_value_in(v: &Value, vars: &Arc<LazyVars>) -> Result<Value, Templat
 }
 
 /// Evaluate a conditional (`when`, `changed_when`, `that`…): a bare
-/// expression, optionally wrapped in `{{ }}`; booleans and numbers as is.
+/// expression; booleans and numbers as is.
+///
+/// As in ansible-core 2.19, a conditional wholly inside `{{ }}` is rendered
+/// first: a non-string result is the answer, a string result is an
+/// expression to evaluate, allowed only when it came straight from a
+/// variable (`when: "{{ my_condition }}"`). Any other string (from a
+/// literal or a filter) is "untrusted", and so is a meta-template such as
+/// `{{ a }} == {{ b }}`. A conditional with `{{ }}` in the middle of an
+/// expression is evaluated as it stands, which is a syntax error.
 pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError> {
     match c {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
         Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0) != 0.0),
         Value::String(s) => {
-            let text = lone_expression(s).unwrap_or(s.trim());
+            let text = s.trim();
             if text.is_empty() {
                 return Ok(false);
             }
-            let expr = if is_template(text) {
-                // `when: "{{ a }} == {{ b }}"`: render first, then evaluate.
+            let expr = if is_possibly_all_template(text) {
                 match render_str(text, vars)? {
-                    Value::String(r) => r,
-                    other => return Ok(json_truthy(&other)),
+                    Value::String(r) if is_trusted_indirection(text) => r,
+                    Value::String(_) => return Err(untrusted_error(text)),
+                    other => return strict_bool(&JValue::from(minijinja::value::Serde(&other))),
                 }
             } else {
                 text.to_string()
             };
+            let expr = expr.trim().to_string();
+            if expr.is_empty() {
+                return Ok(false);
+            }
             let compiled = expression(&expr).map_err(|e| describe(e, s, vars))?;
             let ctx = JValue::from_dyn_object(vars.clone());
             let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
@@ -213,6 +225,36 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
         }
         other => Ok(json_truthy(other)),
     }
+}
+
+/// Ansible's `is_possibly_all_template`: starts and ends with template
+/// delimiters.
+fn is_possibly_all_template(s: &str) -> bool {
+    (s.starts_with("{{") && s.ends_with("}}")) || (s.starts_with("{%") && s.ends_with("%}"))
+}
+
+/// Is `src` one `{{ name }}` (or `{{ a.b['c'] }}`): a variable holding an
+/// expression, which Ansible trusts because playbooks define it?
+fn is_trusted_indirection(src: &str) -> bool {
+    static PATH: OnceLock<regex::Regex> = OnceLock::new();
+    let re = PATH.get_or_init(|| {
+        regex::Regex::new(
+            r#"^[A-Za-z_]\w*(?:\s*(?:\.\s*[A-Za-z_]\w*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\]))*$"#,
+        )
+        .expect("valid regex")
+    });
+    lone_expression(src).is_some_and(|e| re.is_match(e))
+}
+
+fn untrusted_error(src: &str) -> TemplateError {
+    TemplateError::new(
+        format!(
+            "Encountered untrusted template or expression (conditional `{src}`). \
+             Templates and expressions must be defined by trusted sources such as playbooks \
+             or roles, not produced by templating: write the expression without `{{{{ }}}}`."
+        ),
+        false,
+    )
 }
 
 /// Ansible fails a conditional that uses an undefined variable
@@ -300,7 +342,13 @@ fn undefined_error(
             let mut all: Vec<&String> = names.iter().collect();
             all.sort();
             let what = all.last().map(|s| s.as_str()).unwrap_or("a value");
-            TemplateError::new(format!("'{what}' is undefined (in `{src}`)"), true)
+            // The variable exists: an attribute along the path is missing
+            // (Ansible: "object of type 'dict' has no attribute 'x'").
+            let detail = match what.rsplit_once('.') {
+                Some((_, attr)) => format!(": the value has no attribute '{attr}'"),
+                None => String::new(),
+            };
+            TemplateError::new(format!("'{what}' is undefined (in `{src}`){detail}"), true)
         }
     }
 }
@@ -367,7 +415,7 @@ mod tests {
 
     #[test]
     fn conditions_table() {
-        let v = vars(json!({"n": 3, "s": "yes", "e": []}));
+        let v = vars(json!({"n": 3, "s": "yes", "e": [], "cond": "n == 3", "flag": false}));
         let cases = [
             (json!("n > 2"), true),
             (json!("{{ n > 5 }}"), false),
@@ -376,6 +424,10 @@ mod tests {
             (json!("s == 'yes'"), true),
             (json!("missing is defined"), false),
             (json!("missing is not defined"), true),
+            (json!(" {{ n == 3 }} "), true),
+            (json!("{{ cond }}"), true),
+            (json!("{{ vars['cond'] }}"), true),
+            (json!("{{ flag }}"), false),
         ];
         for (c, want) in cases {
             assert_eq!(condition(&c, &v).unwrap(), want, "{c}");
@@ -391,6 +443,8 @@ mod tests {
         assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
         let e = render_str("{{ a }}", &v).unwrap_err();
         assert!(e.msg.contains("recursive loop"), "{}", e.msg);
+        let e = render_str("{{ d.missing }}", &vars(json!({"d": {"k": 1}}))).unwrap_err();
+        assert!(e.msg.contains("has no attribute 'missing'"), "{}", e.msg);
         let e = render_str("{{ x + }}", &v).unwrap_err();
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());
@@ -398,6 +452,25 @@ mod tests {
         assert!(e.msg.contains("'nope' is undefined"), "{}", e.msg);
         assert!(condition(&json!("nope | default(1) == 1"), &v).unwrap());
         assert!(!condition(&json!("nope is defined and nope == 1"), &v).unwrap());
+        for untrusted in [
+            "{{ '1 == 1' }}",
+            "{{ x }} == {{ x }}",
+            "{{ 'n' ~ ' == 3' }}",
+        ] {
+            let e = condition(&json!(untrusted), &v).unwrap_err();
+            assert!(
+                e.msg.contains("untrusted template or expression"),
+                "{}",
+                e.msg
+            );
+        }
+        assert!(condition(&json!("'foo' in {{ x }}"), &v).is_err());
+        let e = condition(&json!("{{ x }}"), &v).unwrap_err();
+        assert!(
+            e.msg.contains("Conditionals must have a boolean result"),
+            "{}",
+            e.msg
+        );
         let e = condition(&json!("'x'"), &v).unwrap_err();
         assert!(
             e.msg.contains("Conditionals must have a boolean result"),

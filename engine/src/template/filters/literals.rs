@@ -7,15 +7,17 @@
 //! `{{ }}` and `{% %}`, every backslash in a string literal is escaped
 //! for minijinja, which then yields the original text.
 
+use super::mutable::{MUTABLE_FN, MUTATING_METHODS};
 use std::borrow::Cow;
 
 /// The template source with string-literal backslashes preserved for
 /// minijinja. Text outside tags, comments and `{% raw %}` blocks is
 /// untouched. Sources without a backslash are returned as is.
 pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
-    if !source.contains('\\') {
+    if !needs_rewrite(source) {
         return Cow::Borrowed(source);
     }
+    let wrap = calls_mutating_method(source);
     let mut out = String::with_capacity(source.len() + 8);
     let mut rest = source;
     while let Some(start) = rest.find('{') {
@@ -36,7 +38,7 @@ pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
                 continue;
             }
         };
-        let consumed = copy_tag(tail, close, &mut out);
+        let consumed = copy_tag(tail, close, wrap, &mut out);
         rest = &tail[consumed..];
         if is_raw_block_start(&tail[..consumed]) {
             let end = find_endraw(rest);
@@ -48,17 +50,34 @@ pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Does the pre-pass change anything in `source`? Only backslashes,
+/// `+` and mutating method calls matter; other sources stay borrowed.
+pub fn needs_rewrite(source: &str) -> bool {
+    source.contains('\\') || source.contains('+') || calls_mutating_method(source)
+}
+
+/// Does `source` call `.append(`, `.update(`… (see `mutable.rs`)?
+fn calls_mutating_method(source: &str) -> bool {
+    source.contains('.')
+        && MUTATING_METHODS
+            .iter()
+            .any(|m| source.contains(&format!(".{m}(")))
+}
+
 /// Copy one tag starting at `{{`/`{%` up to its closing delimiter,
-/// rewriting string literals; returns the bytes consumed. Like Jinja's
+/// rewriting string literals (and with `wrap`, wrapping list and dict
+/// literals in [`MUTABLE_FN`]); returns the bytes consumed. Like Jinja's
 /// lexer, a closing delimiter only counts outside brackets, so
 /// `{{ {'a': {'b': 1}} }}` is one tag.
-fn copy_tag(tag: &str, close: &str, out: &mut String) -> usize {
+fn copy_tag(tag: &str, close: &str, wrap: bool, out: &mut String) -> usize {
     let bytes = tag.as_bytes();
     out.push_str(&tag[..2]);
-    let mut depth = 0usize;
+    let body_start = out.len();
+    // One entry per open bracket: was it wrapped in MUTABLE_FN?
+    let mut open: Vec<bool> = Vec::new();
     let mut i = 2;
     while i < bytes.len() {
-        if depth == 0 && tag[i..].starts_with(close) {
+        if open.is_empty() && tag[i..].starts_with(close) {
             out.push_str(close);
             return i + close.len();
         }
@@ -68,8 +87,34 @@ fn copy_tag(tag: &str, close: &str, out: &mut String) -> usize {
                 i = copy_literal(tag, i, out);
                 continue;
             }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            // Jinja's unary plus, which minijinja lacks: `+x` is `x`.
+            // (`{%+` and `+%}` are whitespace control, not operators.)
+            b'+' if i > 2
+                && !tag[i + 1..].starts_with(close)
+                && is_operand_expected(&out[body_start..]) =>
+            {
+                out.push(' ');
+                i += 1;
+                continue;
+            }
+            b'[' | b'{' if wrap && is_operand_expected(&out[body_start..]) => {
+                out.push_str(MUTABLE_FN);
+                out.push('(');
+                out.push(c as char);
+                open.push(true);
+                i += 1;
+                continue;
+            }
+            b'(' | b'[' | b'{' => open.push(false),
+            b')' | b']' | b'}' => {
+                let wrapped = open.pop() == Some(true);
+                out.push(c as char);
+                if wrapped {
+                    out.push(')');
+                }
+                i += 1;
+                continue;
+            }
             _ => {}
         }
         let ch = tag[i..].chars().next().unwrap_or(' ');
@@ -77,6 +122,27 @@ fn copy_tag(tag: &str, close: &str, out: &mut String) -> usize {
         i += ch.len_utf8();
     }
     tag.len()
+}
+
+/// After the expression text `before`, does an operand (rather than an
+/// operator) come next? True at the start, after an opening bracket, a
+/// comma, colon, operator or a keyword such as `and`/`in`/`else`.
+fn is_operand_expected(before: &str) -> bool {
+    let t = before.trim_end();
+    let t = if t == "-" { "" } else { t };
+    let Some(last) = t.chars().last() else {
+        return true;
+    };
+    if last.is_alphanumeric() || last == '_' {
+        let word_start = t
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        return matches!(
+            &t[word_start..],
+            "and" | "or" | "not" | "in" | "if" | "else" | "return"
+        );
+    }
+    "([{,:+-*/%~=<>!".contains(last)
 }
 
 /// If `s` is exactly one `{{ expression }}` (blanks around allowed), the
@@ -88,7 +154,7 @@ pub fn lone_expression(s: &str) -> Option<&str> {
         return None;
     }
     let mut scratch = String::new();
-    let end = copy_tag(t, "}}", &mut scratch);
+    let end = copy_tag(t, "}}", false, &mut scratch);
     if end != t.len() || !t.ends_with("}}") {
         return None;
     }
@@ -188,6 +254,30 @@ mod tests {
         ];
         for (src, want) in cases {
             assert_eq!(lone_expression(src), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn unary_plus_table() {
+        let env = minijinja::Environment::new();
+        let cases = [
+            ("{{ +2 }}", "2"),
+            ("{{ [-2.5, +2.5, 1 + 2.5] }}", "[-2.5, 2.5, 3.5]"),
+            ("{{ 1 ++2 }}", "3"),
+            ("{{ 1 + +2 }}", "3"),
+            ("{{ 2 * +3 }}", "6"),
+            ("{{ (+4) }}", "4"),
+            ("{{ 'a' if +1 else 'b' }}", "a"),
+            ("{{ '+1' ~ \"+\" }}", "+1+"),
+            ("{{ 1e+2 }}", "100.0"),
+            ("{% set x = +5 %}{{ x }}", "5"),
+            ("{%+ if true +%}y{% endif %}", "y"),
+            ("{{ [1] + [2] }}", "[1, 2]"),
+            ("{{- +7 }}", "7"),
+        ];
+        for (src, want) in cases {
+            let got = env.render_str(&raw_string_literals(src), ()).unwrap();
+            assert_eq!(got, want, "{src}");
         }
     }
 

@@ -13,6 +13,8 @@ mod ipaddr;
 mod literals;
 mod lookup;
 mod math;
+mod mutable;
+mod now;
 mod paths;
 mod random;
 mod regex;
@@ -25,10 +27,10 @@ mod version;
 mod yaml_emit;
 
 use minijinja::value::{Rest, Value, ValueOrKwargs};
-use minijinja::{Environment, State};
+use minijinja::{Environment, Error, ErrorKind, State};
 
 pub use self::formatter::format_value;
-pub use self::literals::{lone_expression, raw_string_literals};
+pub use self::literals::{lone_expression, needs_rewrite, raw_string_literals};
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
 
@@ -44,6 +46,8 @@ pub fn register(env: &mut Environment<'_>) {
     ipaddr::register(env);
     lookup::register(env);
     math::register(env);
+    mutable::register(env);
+    now::register(env);
     random::register(env);
     paths::register(env);
     serialize::register(env);
@@ -52,6 +56,26 @@ pub fn register(env: &mut Environment<'_>) {
     types::register(env);
     version::register(env);
     add_fqcn_aliases(env);
+}
+
+/// Python methods on values (`'a'.upper()`, `d.items()`): minijinja-contrib's
+/// pycompat, and for a list or dict that cannot change (it came from a
+/// variable), an error explaining how to get one that can.
+pub fn unknown_method(
+    state: &mut State<'_, '_>,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
+        Err(e) if e.kind() == ErrorKind::UnknownMethod => {
+            if let Some(r) = mutable::read_only_method(value, method, args) {
+                return r;
+            }
+            Err(mutable::immutable_error(value, method).unwrap_or(e))
+        }
+        other => other,
+    }
 }
 
 /// `ansible.builtin.<name>` for every filter and test Ansible ships in
