@@ -52,6 +52,9 @@ pub struct HostEvent {
     /// The failure message before `no_log` censoring (ansible-core 2.19
     /// prints it in the `[ERROR]` line even then).
     pub error_msg: Option<String>,
+    /// The underlying error and where it is written (a keyword's value):
+    /// printed as ansible-core's `<<< caused by >>>` section.
+    pub cause: Option<(String, crate::yaml::Pos)>,
 }
 
 /// The recap counters of one host.
