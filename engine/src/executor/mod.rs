@@ -1,10 +1,13 @@
 //! The executor: plays, batches, the linear and free strategies, tasks on
 //! many hosts at once (bounded by `forks`), handlers, blocks.
 
+mod async_task;
+mod banner;
 mod conn;
 mod host;
 mod loops;
 mod play;
+mod prompt;
 mod scope;
 mod serial;
 mod state;
@@ -45,6 +48,8 @@ pub struct RunOptions {
     /// stdin/stdout are a terminal (`pause` prompts, `--step`).
     pub interactive: bool,
     pub step: bool,
+    /// `--force-handlers`: notified handlers run even on hosts that failed.
+    pub force_handlers: bool,
 }
 
 impl Default for RunOptions {
@@ -68,6 +73,7 @@ impl Default for RunOptions {
             timeout: None,
             interactive: false,
             step: false,
+            force_handlers: false,
         }
     }
 }

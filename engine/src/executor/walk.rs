@@ -29,6 +29,44 @@ impl Executor {
         hosts.iter().filter(|h| st.is_active(h)).cloned().collect()
     }
 
+    /// The task's name for its banner, templated with the first host's
+    /// variables (ansible-core 2.19).
+    fn banner_name(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+    ) -> String {
+        let name = task.display_name();
+        // Only a written `name:` is templated (not `include_role : {{ x }}`).
+        let templated = task
+            .name
+            .as_deref()
+            .is_some_and(crate::template::is_template);
+        match hosts.first() {
+            Some(h) if templated => {
+                let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
+                super::banner::render_name(&name, &vars)
+            }
+            _ => name,
+        }
+    }
+
+    /// The hosts a handler runs on: with `force_handlers`, failed hosts
+    /// too (their notifications were recorded before they failed).
+    fn handler_hosts(&self, prt: &PlayRt, hosts: &[String]) -> Vec<String> {
+        if !prt.force_handlers || prt.ended() {
+            return self.active(prt, hosts);
+        }
+        let st = self.state();
+        hosts
+            .iter()
+            .filter(|h| !st.unreachable.contains(*h) && st.hosts.get(*h).is_none_or(|s| !s.ended))
+            .cloned()
+            .collect()
+    }
+
     pub(crate) fn run_items<'a>(
         self: &'a Arc<Self>,
         prt: &'a Arc<PlayRt>,
@@ -155,7 +193,11 @@ impl Executor {
         if !scope.handler && (!self.tags_allow(task, scope) || !self.start_at_allows(task)) {
             return;
         }
-        let hosts = self.active(prt, hosts);
+        let hosts = if scope.handler {
+            self.handler_hosts(prt, hosts)
+        } else {
+            self.active(prt, hosts)
+        };
         if hosts.is_empty() {
             return;
         }
@@ -180,7 +222,8 @@ impl Executor {
                 .expect("not poisoned")
                 .insert(Arc::as_ptr(task) as usize);
         if first {
-            self.cb.task_start(&task.display_name(), kind);
+            self.cb
+                .task_start(&self.banner_name(prt, task, scope, &hosts), kind);
         }
         if self.opts.step && !self.step_confirm(task) {
             return;
@@ -329,7 +372,7 @@ impl Executor {
         hosts: &[String],
     ) {
         self.cb.task_start(
-            &task.display_name(),
+            &self.banner_name(prt, task, scope, hosts),
             if scope.handler {
                 TaskKind::Handler
             } else {
@@ -415,6 +458,7 @@ impl Executor {
             origin: None,
             controller: true,
             error_msg: None,
+            cause: None,
         });
         let mut st = self.state();
         let hs = st.host(host);
@@ -441,7 +485,7 @@ impl Executor {
         hosts: &[String],
     ) {
         self.cb.task_start(
-            &task.display_name(),
+            &self.banner_name(prt, task, scope, hosts),
             if scope.handler {
                 TaskKind::Handler
             } else {
@@ -504,6 +548,12 @@ impl Executor {
                 }
             }
         }
+        // `apply:` keywords wrap the included tasks like a block's.
+        let apply = task
+            .args
+            .get("apply")
+            .map(crate::playbook::apply_keywords)
+            .unwrap_or_default();
         for (items, params, group_hosts) in loaded_groups {
             let mut inner = scope.clone();
             inner.block_vars.extend(task.kw.vars.clone());
@@ -511,6 +561,10 @@ impl Executor {
             for (k, v) in &task.kw.opts {
                 inner.opts.insert(k.clone(), v.clone());
             }
+            if let Some(md) = task.kw.opts.get("module_defaults") {
+                inner.module_defaults.push(md.clone());
+            }
+            let inner = inner.child(&apply);
             self.run_items(prt, &items, &inner, group_hosts).await;
         }
     }
@@ -618,6 +672,7 @@ impl Executor {
             origin: None,
             controller: true,
             error_msg: None,
+            cause: None,
         });
         self.state().stats(host).skipped += 1;
     }
