@@ -176,8 +176,9 @@ impl Executor {
         }
         {
             let mut st = self.state();
+            // A host enters the recap with its first counted result (a
+            // host that only met `meta: end_host` is not listed).
             for h in &hosts {
-                st.stats(h);
                 let hs = st.host(h);
                 hs.failed = false;
                 hs.ended = false;
@@ -202,9 +203,10 @@ impl Executor {
             self.cb.play_start(&play.display_name());
             let magic = MagicVars {
                 groups: self.inventory.groups(),
-                play_hosts_all: hosts.clone(),
-                play_hosts: batch.clone(),
-                play_batch: batch.clone(),
+                // `order:` changes the run order, not these lists.
+                play_hosts_all: self.inventory_order(&hosts),
+                play_hosts: self.inventory_order(&batch),
+                play_batch: self.inventory_order(&batch),
                 playbook_dir: self.loader.playbook_dir().display().to_string(),
                 play_name: play.display_name(),
                 check_mode: self.opts.check,
@@ -254,6 +256,15 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// Hosts in inventory order (hosts not in the inventory, such as the
+    /// implicit localhost, last).
+    fn inventory_order(&self, hosts: &[String]) -> Vec<String> {
+        let all = self.inventory.hosts();
+        let mut out = hosts.to_vec();
+        out.sort_by_key(|h| all.iter().position(|x| x == h).unwrap_or(usize::MAX));
+        out
     }
 
     pub(crate) fn reporter_banner(&self, msg: &str) {

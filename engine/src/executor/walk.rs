@@ -371,22 +371,42 @@ impl Executor {
         scope: &Scope,
         hosts: &[String],
     ) {
-        self.cb.task_start(
-            &self.banner_name(prt, task, scope, hosts),
-            if scope.handler {
-                TaskKind::Handler
-            } else {
-                TaskKind::Task
-            },
-        );
+        let kind = if scope.handler {
+            TaskKind::Handler
+        } else {
+            TaskKind::Task
+        };
         let what = task
             .args
             .get("_raw_params")
             .and_then(Value::as_str)
             .and_then(MetaAction::parse)
             .unwrap_or(MetaAction::Noop);
+        // ansible-core's linear strategy runs these once per host (a
+        // banner each); the others once, for the first host's condition.
+        let per_host = matches!(
+            what,
+            MetaAction::Noop
+                | MetaAction::EndHost
+                | MetaAction::FlushHandlers
+                | MetaAction::ResetConnection
+                | MetaAction::EndRole
+        ) && !prt.free;
+        let judged: &[String] = if per_host || prt.free {
+            hosts
+        } else {
+            &hosts[..hosts.len().min(1)]
+        };
+        if !per_host {
+            self.cb
+                .task_start(&self.banner_name(prt, task, scope, hosts), kind);
+        }
         let mut selected = Vec::new();
-        for h in hosts {
+        for h in judged {
+            if per_host {
+                self.cb
+                    .task_start(&self.banner_name(prt, task, scope, &[h.clone()]), kind);
+            }
             let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
             let ok = scope
                 .when
@@ -395,9 +415,14 @@ impl Executor {
                 .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b));
             match ok {
                 Ok(true) => selected.push(h.clone()),
-                Ok(false) => {}
+                Ok(false) if what == MetaAction::Noop => {}
+                Ok(false) => self.meta_skipped(task, h),
                 Err(e) => self.fail_host(prt, task, scope, h, &e.msg),
             }
+        }
+        // Run once for the first host, they act on every host.
+        if !per_host && !selected.is_empty() {
+            selected = hosts.to_vec();
         }
         if selected.is_empty() {
             return;
@@ -436,6 +461,25 @@ impl Executor {
             | MetaAction::ResetConnection
             | MetaAction::EndRole => {}
         }
+    }
+
+    /// `skipping: [host]` of a meta task whose condition is false (not
+    /// counted in the recap, as in ansible-core).
+    fn meta_skipped(&self, task: &Task, host: &str) {
+        let result = json!({"changed": false, "skipped": true});
+        self.cb.host_result(&HostEvent {
+            host: host.to_string(),
+            delegated_to: None,
+            status: Status::Skipped,
+            item: None,
+            result: result.as_object().cloned().unwrap_or_default(),
+            ignored: false,
+            action: task.short_action().to_string(),
+            origin: None,
+            controller: true,
+            error_msg: None,
+            cause: None,
+        });
     }
 
     pub(crate) fn fail_host(
