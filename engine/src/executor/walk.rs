@@ -404,8 +404,10 @@ impl Executor {
         let mut selected = Vec::new();
         for h in judged {
             if per_host {
-                self.cb
-                    .task_start(&self.banner_name(prt, task, scope, &[h.clone()]), kind);
+                self.cb.task_start(
+                    &self.banner_name(prt, task, scope, std::slice::from_ref(h)),
+                    kind,
+                );
             }
             let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
             let ok = scope
