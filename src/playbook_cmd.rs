@@ -301,11 +301,12 @@ pub fn run_with_transport(
         force_handlers: args.force_handlers,
     };
     if args.list_hosts || args.list_tasks || args.list_tags {
-        for (_, pb) in &playbooks {
+        for ((_, pb), given) in playbooks.iter().zip(&args.playbooks) {
             print!(
                 "{}",
                 list::listing(
                     pb,
+                    given,
                     inventory.as_ref(),
                     &opts,
                     args.list_hosts,

@@ -182,8 +182,11 @@ impl Executor {
         self.pool.close_all().await;
         let (stats, unreachable, failed) = {
             let st = self.state();
+            // ansible-core's recap lists hosts sorted by name.
+            let mut stats = st.stats.clone();
+            stats.sort_keys();
             (
-                st.stats.clone(),
+                stats,
                 !st.unreachable.is_empty(),
                 !st.failed_hosts.is_empty(),
             )
