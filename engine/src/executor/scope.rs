@@ -110,4 +110,37 @@ mod tests {
         assert_eq!(s.opt(&task_kw, "become"), Some(&json!(false)));
         assert_eq!(s.opt(&task_kw, "ignore_errors"), Some(&json!(false)));
     }
+
+    #[test]
+    fn module_defaults_nearest_level_wins_per_option() {
+        let kw = |v: serde_json::Value| Keywords {
+            opts: json!({ "module_defaults": v })
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ..Default::default()
+        };
+        let play = kw(json!({"ansible.builtin.command": {"chdir": "/", "creates": "/x"}}));
+        let block = kw(json!([{"command": {"chdir": "/tmp"}}, {"shell": {"chdir": "/srv"}}]));
+        let task = kw(json!({"ansible.legacy.command": {"creates": "/y"}}));
+        let s = Scope::default().child(&play).child(&block);
+        let cases = [
+            (
+                "command",
+                &Keywords::default(),
+                json!({"chdir": "/tmp", "creates": "/x"}),
+            ),
+            (
+                "ansible.builtin.command",
+                &task,
+                json!({"chdir": "/tmp", "creates": "/y"}),
+            ),
+            ("shell", &Keywords::default(), json!({"chdir": "/srv"})),
+            ("debug", &task, json!({})),
+        ];
+        for (action, own, want) in cases {
+            let got = serde_json::Value::Object(s.module_defaults_for(own, action));
+            assert_eq!(got, want, "{action}");
+        }
+    }
 }
