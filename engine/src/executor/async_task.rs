@@ -68,7 +68,7 @@ impl Executor {
             }
             time_left -= poll as i64;
             if time_left > 0 {
-                self.reporter.print(&format!(
+                self.cb.notice(&format!(
                     "ASYNC POLL on {host}: jid={jid} started=True finished=False\n"
                 ));
             }
@@ -83,8 +83,8 @@ impl Executor {
                 }
             }
         }
-        self.reporter
-            .print(&format!("ASYNC FAILED on {host}: jid={jid}\n"));
+        self.cb
+            .notice(&format!("ASYNC FAILED on {host}: jid={jid}\n"));
         let mut r = failed(format!(
             "async task did not complete within the requested time - {limit}s"
         ));
@@ -99,8 +99,8 @@ impl Executor {
         let failed = r.get("failed").and_then(Value::as_bool) == Some(true);
         let shown_jid = if timed_out(st) { "None" } else { jid };
         let word = if failed { "FAILED" } else { "OK" };
-        self.reporter
-            .print(&format!("ASYNC {word} on {host}: jid={shown_jid}\n"));
+        self.cb
+            .notice(&format!("ASYNC {word} on {host}: jid={shown_jid}\n"));
         r
     }
 }

@@ -448,13 +448,14 @@ impl Executor {
             if status_of(&r) == Status::Unreachable {
                 return r;
             }
+            // `until` sees this attempt's number (ansible-core sets it first).
+            r.insert("attempts".into(), attempt.into());
             let mut with_reg = extra.clone();
             if let Some(reg) = &task.register {
                 with_reg.insert(reg.clone(), Value::Object(public(&r)));
             }
             let uvars = vars.with_extra(&with_reg);
             let done = condition(until, &uvars).unwrap_or(false);
-            r.insert("attempts".into(), attempt.into());
             if done {
                 r.insert(
                     "failed".into(),
@@ -469,7 +470,8 @@ impl Executor {
                 Self::ensure_failure_msg(task, &mut r);
                 return r;
             }
-            self.reporter.print(&format!(
+            // Through the callback: `--output json` keeps it in its document.
+            self.cb.notice(&format!(
                 "FAILED - RETRYING: [{host}]: {} ({} retries left).\n",
                 task.display_name(),
                 retries + 1 - attempt

@@ -85,6 +85,9 @@ pub trait Callback: Send + Sync {
     fn recap(&self, stats: &Stats);
     /// `--list-hosts` / `--list-tasks` / `--list-tags` text.
     fn raw(&self, text: &str);
+    /// A line shown while a task runs (`FAILED - RETRYING`, `ASYNC OK`):
+    /// part of the text output only.
+    fn notice(&self, _text: &str) {}
     /// The run ended (flush JSON).
     fn finish(&self) {}
 }

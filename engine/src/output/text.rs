@@ -338,4 +338,8 @@ impl Callback for TextCallback {
     fn raw(&self, text: &str) {
         self.reporter.print(text);
     }
+
+    fn notice(&self, text: &str) {
+        self.reporter.print(text);
+    }
 }
