@@ -103,6 +103,9 @@ pub struct PlaybookArgs {
     /// One-step-at-a-time: confirm each task before running (needs a terminal)
     #[arg(long = "step")]
     pub step: bool,
+    /// Run handlers even if a task fails
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
     /// Clear the fact cache (accepted; srplay keeps no fact cache)
     #[arg(long = "flush-cache")]
     pub flush_cache: bool,
@@ -295,13 +298,15 @@ pub fn run_with_transport(
         timeout: args.timeout,
         interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
         step: args.step,
+        force_handlers: args.force_handlers,
     };
     if args.list_hosts || args.list_tasks || args.list_tags {
-        for (_, pb) in &playbooks {
+        for ((_, pb), given) in playbooks.iter().zip(&args.playbooks) {
             print!(
                 "{}",
                 list::listing(
                     pb,
+                    given,
                     inventory.as_ref(),
                     &opts,
                     args.list_hosts,

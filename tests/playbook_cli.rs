@@ -53,6 +53,22 @@ fn json_output_is_one_document_with_censored_secrets() {
     );
 }
 
+/// `ASYNC OK` and `FAILED - RETRYING` lines go through the callback: the
+/// JSON output stays one document.
+#[test]
+fn json_output_stays_one_document_with_async_and_retries() {
+    let play = fixture("async_retry.yml");
+    let out = srplay(&["-i", "localhost,", "-c", "local", "--output", "json", &play]);
+    let stdout = text(&out.stdout);
+    let doc: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tasks = doc["plays"][0]["tasks"].as_array().unwrap();
+    let polled = &tasks[0]["hosts"]["localhost"];
+    assert_eq!(polled["stdout"], "async-out");
+    assert_eq!(polled["finished"], true);
+    assert_eq!(tasks[1]["hosts"]["localhost"]["attempts"], 2);
+}
+
 #[test]
 fn secrets_stay_hidden_at_every_verbosity() {
     let play = fixture("play.yml");

@@ -1,6 +1,6 @@
 //! `--list-hosts`, `--list-tasks`, `--list-tags`, as `ansible-playbook` prints them.
 
-use super::{display_path, flatten_tasks};
+use super::flatten_tasks;
 use anyhow::Result;
 use serde_json::Value;
 use srplay_engine::executor::RunOptions;
@@ -23,15 +23,18 @@ fn py_list(v: &[String]) -> String {
     )
 }
 
+/// `given`: the playbook path as written on the command line
+/// (ansible-playbook prints it so).
 pub fn listing(
     pb: &Playbook,
+    given: &std::path::Path,
     inv: &dyn InventoryView,
     opts: &RunOptions,
     hosts: bool,
     tasks: bool,
     tags: bool,
 ) -> Result<String> {
-    let mut out = format!("\nplaybook: {}\n", display_path(&pb.path));
+    let mut out = format!("\nplaybook: {}\n", given.display());
     for (i, play) in pb.plays.iter().enumerate() {
         let pattern = match &play.hosts {
             Value::String(s) => s.clone(),
@@ -80,12 +83,13 @@ pub fn listing(
         if tasks {
             out.push_str("    tasks:\n");
             for (name, t) in &list {
-                let mut own: Vec<String> = t
+                // The play's tags too (ansible-core 2.19), sorted, once each.
+                let own: Vec<String> = t
                     .iter()
-                    .filter(|x| !play.kw.tags.contains(x))
                     .cloned()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
                     .collect();
-                own.sort();
                 out.push_str(&format!("      {name}\tTAGS: {}\n", tag_list(&own)));
             }
         }

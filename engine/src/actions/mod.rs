@@ -8,6 +8,8 @@
 //! (names, argument specs checked at load time).
 
 mod assert;
+pub mod async_job;
+mod async_status;
 mod debug;
 mod fail;
 mod include_vars;
@@ -105,6 +107,7 @@ pub fn register(reg: &mut ModuleRegistry) {
     }
     reg.register(Arc::new(setup::Setup));
     reg.register(Arc::new(ping::Ping));
+    reg.register(Arc::new(async_status::AsyncStatus));
     reg.register(Arc::new(wait_for_connection::WaitForConnection));
 }
 

@@ -9,31 +9,15 @@ use std::path::{Path, PathBuf};
 
 /// Keywords srplay parses but does not act on yet (docs/differences.md).
 const NOT_YET: &[(&str, &str)] = &[
-    (
-        "async",
-        "`async`/`poll` are not implemented; the task runs synchronously",
-    ),
     ("debugger", "the task debugger is not implemented"),
-    (
-        "module_defaults",
-        "`module_defaults` is not implemented; set the arguments on each task",
-    ),
     (
         "collections",
         "`collections` search lists are not implemented; use ansible.builtin or short names",
-    ),
-    (
-        "vars_prompt",
-        "`vars_prompt` is not implemented; pass the values with -e",
     ),
 ];
 
 /// Keywords accepted with no or a different effect.
 const DIFFERENT: &[(&str, &str)] = &[
-    (
-        "force_handlers",
-        "`force_handlers` is accepted but not acted on",
-    ),
     (
         "gather_subset",
         "`gather_subset` is accepted and ignored; srplay gathers one fixed fact set",
@@ -78,6 +62,17 @@ impl Scanner<'_> {
             }
             self.keyword_support(k, &key);
         }
+    }
+
+    /// srplay runs `async` tasks of command and shell only.
+    fn async_support(&mut self, v: &Node, module: &str) {
+        let short = crate::playbook::short_name(module);
+        let off = matches!(v.kind, Kind::Int(0));
+        if off || crate::actions::async_job::ASYNC_MODULES.contains(&short) {
+            return;
+        }
+        let msg = format!("`async` is supported for command and shell, not `{short}`");
+        self.push(&v.pos, "keyword", "async", &msg, None, Severity::Error);
     }
 
     fn import_playbook(&mut self, dir: &Path, v: &Node) {
@@ -153,6 +148,9 @@ impl Scanner<'_> {
             .filter(|(k, _)| !is_kw(&k.key_string()))
             .collect();
         let action = self.pick_action(&others);
+        if let (Some(v), Some((a, _))) = (node.get("async"), action) {
+            self.async_support(v, &a.key_string());
+        }
         for (k, v) in pairs {
             let key = k.key_string();
             if is_kw(&key) {
@@ -428,11 +426,6 @@ impl Scanner<'_> {
                     }
                 }
                 "collections" => self.keyword_support(k, &key),
-                "allow_duplicates" => {
-                    let msg =
-                        "`allow_duplicates` is not implemented; a role listed twice runs twice";
-                    self.push(&k.pos, "keyword", &key, msg, None, Severity::Warning);
-                }
                 _ => {}
             }
         }
@@ -452,7 +445,6 @@ fn module_substitute(short: &str) -> Option<&'static str> {
             "manage the file with `lineinfile`/`blockinfile`/`template` and apply it with `command`"
         }
         "add_host" | "group_by" => "put the hosts in the inventory (groups are static in srplay)",
-        "async_status" => "`async` is not implemented; run the task synchronously",
         _ => return None,
     })
 }

@@ -230,12 +230,17 @@ impl Executor {
         host: &str,
     ) -> HostDone {
         let vars = self.task_vars(prt, Some(task), scope, host, &Map::new());
-        let delegate = match scope.opt(&task.kw, "delegate_to") {
+        // ansible-core templates `delegate_to` before `when` (a template
+        // error fails the task even when its condition is false).
+        let delegate = match scope
+            .opt(&task.kw, "delegate_to")
+            .filter(|_| task.loop_.is_none())
+        {
             Some(d) => match render_value_in(d, &vars) {
                 Ok(Value::String(s)) if !s.is_empty() => Some(s),
                 Ok(_) => None,
                 Err(e) => {
-                    return self.finish(prt, task, scope, host, None, failed_result(e.msg), None)
+                    return self.keyword_error(prt, task, scope, host, "delegate_to", &e.msg, &vars)
                 }
             },
             None => None,
@@ -376,14 +381,18 @@ impl Executor {
             let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
             let label = self.item_label(task, item, &ivars);
             let conds: Vec<&Value> = task.kw.when.iter().collect();
-            let mut r = match first_false(&conds, &ivars) {
-                Err(e) => failed_result(e),
-                Ok(Some(c)) => skipped(c),
-                Ok(None) => {
+            // `delegate_to` is templated per item (it may use `item`).
+            let delegate = self.item_delegate(scope, task, &ivars);
+            let mut r = match (&delegate, first_false(&conds, &ivars)) {
+                (Err(e), _) => failed_result(format!("Task failed: {e}")),
+                (_, Err(e)) => failed_result(e),
+                (_, Ok(Some(c))) => skipped(c),
+                (Ok(delegate), Ok(None)) => {
                     self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
                         .await
                 }
             };
+            let delegate = delegate.ok().flatten();
             let label = match self.label_after_run(prt, task, scope, host, &lv, &r) {
                 Some(Ok(l)) => l,
                 Some(Err(e)) => {
@@ -443,6 +452,23 @@ impl Executor {
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
     }
 
+    /// `delegate_to` for one loop item: the target, none, or the error.
+    fn item_delegate(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Option<String>, String> {
+        match scope.opt(&task.kw, "delegate_to") {
+            Some(d) => match render_value_in(d, vars) {
+                Ok(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
+                Ok(_) => Ok(None),
+                Err(e) => Err(super::banner::bare(&e.msg).to_string()),
+            },
+            None => Ok(None),
+        }
+    }
+
     /// The action, retried per `until`/`retries`/`delay`, with
     /// `changed_when`/`failed_when` applied to each attempt.
     async fn attempts(
@@ -482,13 +508,14 @@ impl Executor {
             if status_of(&r) == Status::Unreachable {
                 return r;
             }
+            // `until` sees this attempt's number (ansible-core sets it first).
+            r.insert("attempts".into(), attempt.into());
             let mut with_reg = extra.clone();
             if let Some(reg) = &task.register {
                 with_reg.insert(reg.clone(), Value::Object(public(&r)));
             }
             let uvars = vars.with_extra(&with_reg);
             let done = condition(until, &uvars).unwrap_or(false);
-            r.insert("attempts".into(), attempt.into());
             if done {
                 r.insert(
                     "failed".into(),
@@ -503,7 +530,8 @@ impl Executor {
                 Self::ensure_failure_msg(task, &mut r);
                 return r;
             }
-            self.reporter.print(&format!(
+            // Through the callback: `--output json` keeps it in its document.
+            self.cb.notice(&format!(
                 "FAILED - RETRYING: [{host}]: {} ({} retries left).\n",
                 task.display_name(),
                 retries + 1 - attempt
@@ -605,6 +633,19 @@ impl Executor {
             },
             None => &task.args,
         };
+        // `module_defaults`: options the task does not set itself.
+        let defaults = scope.module_defaults_for(&task.kw, &task.action);
+        let with_defaults;
+        let source = if defaults.is_empty() {
+            source
+        } else {
+            with_defaults = defaults
+                .into_iter()
+                .filter(|(k, _)| !source.contains_key(k))
+                .chain(source.clone())
+                .collect::<Map<String, Value>>();
+            &with_defaults
+        };
         for (k, v) in source {
             if raw.contains(&k.as_str()) {
                 args.insert(k.clone(), v.clone());
@@ -688,13 +729,48 @@ impl Executor {
             progress: self.reporter.host_progress(host),
         };
         let _ = prt;
-        let mut r = outcome_map(module.run(&ctx, args).await);
+        let async_opts = match self.async_opts(scope, task, vars) {
+            Ok(a) => a,
+            Err(e) => return failed_result(e),
+        };
+        let mut r = match async_opts {
+            Some((limit, poll)) if !check => {
+                self.run_async(module, &ctx, args, host, limit, poll).await
+            }
+            _ => outcome_map(module.run(&ctx, args).await),
+        };
         if !secrets.is_empty() {
             for v in r.values_mut() {
                 mask(v, &secrets);
             }
         }
         r
+    }
+
+    /// `async` (seconds, 0 = not async) and `poll` of a task, rendered.
+    fn async_opts(
+        &self,
+        scope: &Scope,
+        task: &Task,
+        vars: &Arc<LazyVars>,
+    ) -> Result<Option<(u64, u64)>, String> {
+        let num = |k: &str| -> Result<Option<u64>, String> {
+            let Some(v) = scope.opt(&task.kw, k) else {
+                return Ok(None);
+            };
+            let r = render_value_in(v, vars).map_err(|e| e.msg)?;
+            r.as_u64()
+                .or_else(|| r.as_str().and_then(|s| s.trim().parse().ok()))
+                .map(Some)
+                .ok_or_else(|| format!("`{k}` must be a whole number of seconds, got {r}"))
+        };
+        match num("async")? {
+            None | Some(0) => Ok(None),
+            Some(limit) => Ok(Some((
+                limit,
+                num("poll")?.unwrap_or(super::async_task::DEFAULT_POLL),
+            ))),
+        }
     }
 
     fn with_cli_defaults(&self, mut vars: Map<String, Value>) -> Map<String, Value> {
@@ -814,6 +890,36 @@ impl Executor {
         Ok(out)
     }
 
+    /// A task keyword whose value cannot be templated (`delegate_to`):
+    /// the task fails on the host, shown as ansible-core shows it.
+    #[allow(clippy::too_many_arguments)]
+    fn keyword_error(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        host: &str,
+        keyword: &str,
+        msg: &str,
+        vars: &Arc<LazyVars>,
+    ) -> HostDone {
+        let msg = super::banner::bare(msg);
+        let r = failed_result(format!("Task failed: {msg}"));
+        let raw = scope.opt(&task.kw, keyword).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let mut ev = self.event(task, host, raw.as_deref(), None, &r, false, scope, vars);
+        ev.result.remove("changed");
+        ev.cause = task
+            .kw
+            .positions
+            .get(keyword)
+            .map(|p| (msg.to_string(), p.clone()));
+        self.cb.host_result(&ev);
+        self.finish(prt, task, scope, host, None, r, Some(vars))
+    }
+
     /// Print a result (censored under `no_log`).
     #[allow(clippy::too_many_arguments)]
     fn emit(
@@ -827,6 +933,23 @@ impl Executor {
         scope: &Scope,
         vars: &Arc<LazyVars>,
     ) {
+        let ev = self.event(task, host, delegate, item, r, no_log, scope, vars);
+        self.cb.host_result(&ev);
+    }
+
+    /// The event a result is printed from.
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &self,
+        task: &Task,
+        host: &str,
+        delegate: Option<&str>,
+        item: Option<String>,
+        r: &Map<String, Value>,
+        no_log: bool,
+        scope: &Scope,
+        vars: &Arc<LazyVars>,
+    ) -> HostEvent {
         let status = status_of(r);
         let ignored = status == Status::Failed
             && item.is_none()
@@ -845,7 +968,7 @@ impl Executor {
                 "changed".into(),
                 r.get("changed").cloned().unwrap_or(false.into()),
             );
-            for k in ["failed", "skipped", "unreachable"] {
+            for k in ["attempts", "failed", "skipped", "unreachable"] {
                 if let Some(v) = r.get(k) {
                     m.insert(k.into(), v.clone());
                 }
@@ -854,7 +977,7 @@ impl Executor {
         } else {
             r.clone()
         };
-        self.cb.host_result(&HostEvent {
+        HostEvent {
             host: host.to_string(),
             delegated_to: delegate.map(str::to_string),
             status,
@@ -869,7 +992,8 @@ impl Executor {
                     .map(str::to_string)
                     .unwrap_or_else(|| m.to_string())
             }),
-        });
+            cause: None,
+        }
     }
 
     /// ansible-core 2.19 words a failure that carries no message.
@@ -1005,12 +1129,14 @@ impl Executor {
             }
             Status::Skipped => st.stats(host).skipped += 1,
             Status::Failed if ignore_errors => {
-                // ansible-core also counts an ignored failure that changed something.
-                let changed = registered.get("changed") == Some(&Value::Bool(true));
+                let changed = r.get("changed").and_then(Value::as_bool) == Some(true);
                 let s = st.stats(host);
                 s.ok += 1;
                 s.ignored += 1;
-                s.changed += u32::from(changed);
+                // ansible-core counts an ignored failure's change too.
+                if changed {
+                    s.changed += 1;
+                }
             }
             Status::Failed => {
                 failed_hard = true;

@@ -1,11 +1,14 @@
 //! The executor: plays, batches, the linear and free strategies, tasks on
 //! many hosts at once (bounded by `forks`), handlers, blocks.
 
+mod async_task;
+mod banner;
 mod cancel;
 mod conn;
 mod host;
 mod loops;
 mod play;
+mod prompt;
 mod scope;
 mod serial;
 mod state;
@@ -47,6 +50,8 @@ pub struct RunOptions {
     /// stdin/stdout are a terminal (`pause` prompts, `--step`).
     pub interactive: bool,
     pub step: bool,
+    /// `--force-handlers`: notified handlers run even on hosts that failed.
+    pub force_handlers: bool,
 }
 
 impl Default for RunOptions {
@@ -70,6 +75,7 @@ impl Default for RunOptions {
             timeout: None,
             interactive: false,
             step: false,
+            force_handlers: false,
         }
     }
 }
@@ -157,8 +163,11 @@ impl Executor {
         self.pool.close_all().await;
         let (stats, unreachable, failed) = {
             let st = self.state();
+            // ansible-core's recap lists hosts sorted by name.
+            let mut stats = st.stats.clone();
+            stats.sort_keys();
             (
-                st.stats.clone(),
+                stats,
                 !st.unreachable.is_empty(),
                 !st.failed_hosts.is_empty(),
             )

@@ -24,6 +24,8 @@ pub struct PlayRt {
     pub any_errors_fatal: bool,
     pub max_fail_percentage: Option<f64>,
     pub free: bool,
+    /// `force_handlers` (play keyword or `--force-handlers`).
+    pub force_handlers: bool,
     pub no_hosts_reported: AtomicBool,
     /// Tasks whose banner was printed (`strategy: free`).
     pub banners: Mutex<std::collections::HashSet<usize>>,
@@ -58,7 +60,7 @@ pub fn parse_bool(v: &Value) -> Option<bool> {
 
 impl Executor {
     /// Vars available where no host is known yet (`hosts:`, `vars_files:`).
-    fn play_level_vars(&self, play: &Play) -> Arc<LazyVars> {
+    pub(crate) fn play_level_vars(&self, play: &Play) -> Arc<LazyVars> {
         let mut m = VarMap::new();
         for (k, v) in &play.kw.vars {
             m.insert(k.clone(), VarValue::raw(v.clone()));
@@ -159,6 +161,13 @@ impl Executor {
     }
 
     pub(crate) async fn run_play(self: &Arc<Self>, play: Arc<Play>) -> Result<(), String> {
+        let play = if play.vars_prompt.is_empty() {
+            play
+        } else {
+            let mut with_answers = (*play).clone();
+            with_answers.kw.vars.extend(self.prompt_vars(&play)?);
+            Arc::new(with_answers)
+        };
         let hosts = self.play_hosts(&play)?;
         if hosts.is_empty() {
             self.cb.play_start(&play.display_name());
@@ -167,8 +176,9 @@ impl Executor {
         }
         {
             let mut st = self.state();
+            // A host enters the recap with its first counted result (a
+            // host that only met `meta: end_host` is not listed).
             for h in &hosts {
-                st.stats(h);
                 let hs = st.host(h);
                 hs.failed = false;
                 hs.ended = false;
@@ -184,6 +194,8 @@ impl Executor {
             _ => None,
         });
         let free = play.strategy.as_ref().and_then(Value::as_str) == Some("free");
+        let force_handlers =
+            self.opts.force_handlers || truthy(play.force_handlers.as_ref(), false);
         for batch in batches {
             if self.cancel.code().is_some() {
                 break;
@@ -191,9 +203,10 @@ impl Executor {
             self.cb.play_start(&play.display_name());
             let magic = MagicVars {
                 groups: self.inventory.groups(),
-                play_hosts_all: hosts.clone(),
-                play_hosts: batch.clone(),
-                play_batch: batch.clone(),
+                // `order:` changes the run order, not these lists.
+                play_hosts_all: self.inventory_order(&hosts),
+                play_hosts: self.inventory_order(&batch),
+                play_batch: self.inventory_order(&batch),
                 playbook_dir: self.loader.playbook_dir().display().to_string(),
                 play_name: play.display_name(),
                 check_mode: self.opts.check,
@@ -215,6 +228,7 @@ impl Executor {
                 any_errors_fatal,
                 max_fail_percentage: max_fail,
                 free,
+                force_handlers,
                 no_hosts_reported: AtomicBool::new(false),
                 banners: Mutex::new(Default::default()),
             });
@@ -242,6 +256,15 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// Hosts in inventory order (hosts not in the inventory, such as the
+    /// implicit localhost, last).
+    fn inventory_order(&self, hosts: &[String]) -> Vec<String> {
+        let all = self.inventory.hosts();
+        let mut out = hosts.to_vec();
+        out.sort_by_key(|h| all.iter().position(|x| x == h).unwrap_or(usize::MAX));
+        out
     }
 
     pub(crate) fn reporter_banner(&self, msg: &str) {

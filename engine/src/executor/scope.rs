@@ -15,6 +15,8 @@ pub struct Scope {
     /// Inside the `block:` of a block that has a `rescue:`.
     pub rescuable: bool,
     pub handler: bool,
+    /// `module_defaults` of the play, blocks and roles around, outermost first.
+    pub module_defaults: Vec<Value>,
 }
 
 impl Scope {
@@ -29,7 +31,37 @@ impl Scope {
         }
         s.block_vars.extend(kw.vars.clone());
         s.opts.extend(kw.opts.clone());
+        if let Some(md) = kw.opts.get("module_defaults") {
+            s.module_defaults.push(md.clone());
+        }
         s
+    }
+
+    /// The default arguments for `action` (short name or FQCN): every
+    /// level's entry for it, the nearest level winning per option, then
+    /// the task's own `module_defaults`.
+    pub fn module_defaults_for(&self, kw: &Keywords, action: &str) -> Map<String, Value> {
+        let short = crate::playbook::short_name(action);
+        let mut out = Map::new();
+        let own = kw.opts.get("module_defaults");
+        for level in self.module_defaults.iter().chain(own) {
+            let dicts: Vec<&Value> = match level {
+                Value::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            for d in dicts {
+                let Value::Object(m) = d else { continue };
+                for (name, args) in m {
+                    if crate::playbook::short_name(name) != short {
+                        continue;
+                    }
+                    if let Value::Object(a) = args {
+                        out.extend(a.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// A keyword as the task sees it: its own, else the nearest parent's.
@@ -53,6 +85,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap(),
+            ..Default::default()
         };
         let child = Keywords {
             when: vec![json!("b")],
@@ -62,6 +95,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap(),
+            ..Default::default()
         };
         let s = Scope::default().child(&parent).child(&child);
         assert_eq!(s.when, vec![json!("a"), json!("b")]);
@@ -75,5 +109,38 @@ mod tests {
         };
         assert_eq!(s.opt(&task_kw, "become"), Some(&json!(false)));
         assert_eq!(s.opt(&task_kw, "ignore_errors"), Some(&json!(false)));
+    }
+
+    #[test]
+    fn module_defaults_nearest_level_wins_per_option() {
+        let kw = |v: serde_json::Value| Keywords {
+            opts: json!({ "module_defaults": v })
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ..Default::default()
+        };
+        let play = kw(json!({"ansible.builtin.command": {"chdir": "/", "creates": "/x"}}));
+        let block = kw(json!([{"command": {"chdir": "/tmp"}}, {"shell": {"chdir": "/srv"}}]));
+        let task = kw(json!({"ansible.legacy.command": {"creates": "/y"}}));
+        let s = Scope::default().child(&play).child(&block);
+        let cases = [
+            (
+                "command",
+                &Keywords::default(),
+                json!({"chdir": "/tmp", "creates": "/x"}),
+            ),
+            (
+                "ansible.builtin.command",
+                &task,
+                json!({"chdir": "/tmp", "creates": "/y"}),
+            ),
+            ("shell", &Keywords::default(), json!({"chdir": "/srv"})),
+            ("debug", &task, json!({})),
+        ];
+        for (action, own, want) in cases {
+            let got = serde_json::Value::Object(s.module_defaults_for(own, action));
+            assert_eq!(got, want, "{action}");
+        }
     }
 }

@@ -29,6 +29,44 @@ impl Executor {
         hosts.iter().filter(|h| st.is_active(h)).cloned().collect()
     }
 
+    /// The task's name for its banner, templated with the first host's
+    /// variables (ansible-core 2.19).
+    fn banner_name(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Task,
+        scope: &Scope,
+        hosts: &[String],
+    ) -> String {
+        let name = task.display_name();
+        // Only a written `name:` is templated (not `include_role : {{ x }}`).
+        let templated = task
+            .name
+            .as_deref()
+            .is_some_and(crate::template::is_template);
+        match hosts.first() {
+            Some(h) if templated => {
+                let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
+                super::banner::render_name(&name, &vars)
+            }
+            _ => name,
+        }
+    }
+
+    /// The hosts a handler runs on: with `force_handlers`, failed hosts
+    /// too (their notifications were recorded before they failed).
+    fn handler_hosts(&self, prt: &PlayRt, hosts: &[String]) -> Vec<String> {
+        if !prt.force_handlers || prt.ended() {
+            return self.active(prt, hosts);
+        }
+        let st = self.state();
+        hosts
+            .iter()
+            .filter(|h| !st.unreachable.contains(*h) && st.hosts.get(*h).is_none_or(|s| !s.ended))
+            .cloned()
+            .collect()
+    }
+
     pub(crate) fn run_items<'a>(
         self: &'a Arc<Self>,
         prt: &'a Arc<PlayRt>,
@@ -155,7 +193,11 @@ impl Executor {
         if !scope.handler && (!self.tags_allow(task, scope) || !self.start_at_allows(task)) {
             return;
         }
-        let hosts = self.active(prt, hosts);
+        let hosts = if scope.handler {
+            self.handler_hosts(prt, hosts)
+        } else {
+            self.active(prt, hosts)
+        };
         if hosts.is_empty() {
             return;
         }
@@ -180,7 +222,8 @@ impl Executor {
                 .expect("not poisoned")
                 .insert(Arc::as_ptr(task) as usize);
         if first {
-            self.cb.task_start(&task.display_name(), kind);
+            self.cb
+                .task_start(&self.banner_name(prt, task, scope, &hosts), kind);
         }
         if self.opts.step && !self.step_confirm(task) {
             return;
@@ -331,22 +374,44 @@ impl Executor {
         scope: &Scope,
         hosts: &[String],
     ) {
-        self.cb.task_start(
-            &task.display_name(),
-            if scope.handler {
-                TaskKind::Handler
-            } else {
-                TaskKind::Task
-            },
-        );
+        let kind = if scope.handler {
+            TaskKind::Handler
+        } else {
+            TaskKind::Task
+        };
         let what = task
             .args
             .get("_raw_params")
             .and_then(Value::as_str)
             .and_then(MetaAction::parse)
             .unwrap_or(MetaAction::Noop);
+        // ansible-core's linear strategy runs these once per host (a
+        // banner each); the others once, for the first host's condition.
+        let per_host = matches!(
+            what,
+            MetaAction::Noop
+                | MetaAction::EndHost
+                | MetaAction::FlushHandlers
+                | MetaAction::ResetConnection
+                | MetaAction::EndRole
+        ) && !prt.free;
+        let judged: &[String] = if per_host || prt.free {
+            hosts
+        } else {
+            &hosts[..hosts.len().min(1)]
+        };
+        if !per_host {
+            self.cb
+                .task_start(&self.banner_name(prt, task, scope, hosts), kind);
+        }
         let mut selected = Vec::new();
-        for h in hosts {
+        for h in judged {
+            if per_host {
+                self.cb.task_start(
+                    &self.banner_name(prt, task, scope, std::slice::from_ref(h)),
+                    kind,
+                );
+            }
             let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
             let ok = scope
                 .when
@@ -355,9 +420,14 @@ impl Executor {
                 .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b));
             match ok {
                 Ok(true) => selected.push(h.clone()),
-                Ok(false) => {}
+                Ok(false) if what == MetaAction::Noop => {}
+                Ok(false) => self.meta_skipped(task, h),
                 Err(e) => self.fail_host(prt, task, scope, h, &e.msg),
             }
+        }
+        // Run once for the first host, they act on every host.
+        if !per_host && !selected.is_empty() {
+            selected = hosts.to_vec();
         }
         if selected.is_empty() {
             return;
@@ -398,6 +468,25 @@ impl Executor {
         }
     }
 
+    /// `skipping: [host]` of a meta task whose condition is false (not
+    /// counted in the recap, as in ansible-core).
+    fn meta_skipped(&self, task: &Task, host: &str) {
+        let result = json!({"changed": false, "skipped": true});
+        self.cb.host_result(&HostEvent {
+            host: host.to_string(),
+            delegated_to: None,
+            status: Status::Skipped,
+            item: None,
+            result: result.as_object().cloned().unwrap_or_default(),
+            ignored: false,
+            action: task.short_action().to_string(),
+            origin: None,
+            controller: true,
+            error_msg: None,
+            cause: None,
+        });
+    }
+
     pub(crate) fn fail_host(
         &self,
         _prt: &PlayRt,
@@ -418,6 +507,7 @@ impl Executor {
             origin: None,
             controller: true,
             error_msg: None,
+            cause: None,
         });
         let mut st = self.state();
         let hs = st.host(host);
@@ -444,7 +534,7 @@ impl Executor {
         hosts: &[String],
     ) {
         self.cb.task_start(
-            &task.display_name(),
+            &self.banner_name(prt, task, scope, hosts),
             if scope.handler {
                 TaskKind::Handler
             } else {
@@ -507,6 +597,12 @@ impl Executor {
                 }
             }
         }
+        // `apply:` keywords wrap the included tasks like a block's.
+        let apply = task
+            .args
+            .get("apply")
+            .map(crate::playbook::apply_keywords)
+            .unwrap_or_default();
         for (items, params, group_hosts) in loaded_groups {
             let mut inner = scope.clone();
             inner.block_vars.extend(task.kw.vars.clone());
@@ -514,6 +610,10 @@ impl Executor {
             for (k, v) in &task.kw.opts {
                 inner.opts.insert(k.clone(), v.clone());
             }
+            if let Some(md) = task.kw.opts.get("module_defaults") {
+                inner.module_defaults.push(md.clone());
+            }
+            let inner = inner.child(&apply);
             self.run_items(prt, &items, &inner, group_hosts).await;
         }
     }
@@ -621,6 +721,7 @@ impl Executor {
             origin: None,
             controller: true,
             error_msg: None,
+            cause: None,
         });
         self.state().stats(host).skipped += 1;
     }

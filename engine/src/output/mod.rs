@@ -52,6 +52,9 @@ pub struct HostEvent {
     /// The failure message before `no_log` censoring (ansible-core 2.19
     /// prints it in the `[ERROR]` line even then).
     pub error_msg: Option<String>,
+    /// The underlying error and where it is written (a keyword's value):
+    /// printed as ansible-core's `<<< caused by >>>` section.
+    pub cause: Option<(String, crate::yaml::Pos)>,
 }
 
 /// The recap counters of one host.
@@ -82,6 +85,9 @@ pub trait Callback: Send + Sync {
     fn recap(&self, stats: &Stats);
     /// `--list-hosts` / `--list-tasks` / `--list-tags` text.
     fn raw(&self, text: &str);
+    /// A line shown while a task runs (`FAILED - RETRYING`, `ASYNC OK`):
+    /// part of the text output only.
+    fn notice(&self, _text: &str) {}
     /// The run ended (flush JSON).
     fn finish(&self) {}
 }

@@ -99,19 +99,14 @@ impl TextCallback {
         } else {
             format!("Task failed: {kind}: {msg}")
         };
-        let mut text = format!("[ERROR]: {head}\nOrigin: {pos}\n");
-        if let Ok(src) = std::fs::read_to_string(pos.path()) {
-            let lines: Vec<&str> = src.lines().collect();
-            if pos.line >= 1 && pos.line <= lines.len() {
-                text.push('\n');
-                let width = pos.line.to_string().len();
-                for n in pos.line.saturating_sub(2).max(1)..=pos.line {
-                    text.push_str(&format!("{n:>width$} {}\n", lines[n - 1].trim_end()));
-                }
-                let pad = width + 1 + pos.col.saturating_sub(1);
-                text.push_str(&format!("{}^ column {}\n", " ".repeat(pad), pos.col));
-            }
-        }
+        let mut text = match &ev.cause {
+            None => format!("[ERROR]: {head}\nOrigin: {pos}\n{}", source_excerpt(pos)),
+            Some((cause, at)) => format!(
+                "[ERROR]: {head}\n\nTask failed.\nOrigin: {pos}\n{}\n<<< caused by >>>\n\n{cause}\nOrigin: {at}\n{}",
+                source_excerpt(pos),
+                source_excerpt(at)
+            ),
+        };
         text.push('\n');
         // Like Ansible's Display, an identical error is shown once per run.
         if !self
@@ -156,6 +151,25 @@ impl TextCallback {
             }
         }
     }
+}
+
+/// The lines up to `pos` and a caret under its column, after a blank
+/// line; nothing when the file cannot be read.
+fn source_excerpt(pos: &crate::yaml::Pos) -> String {
+    let mut text = String::new();
+    if let Ok(src) = std::fs::read_to_string(pos.path()) {
+        let lines: Vec<&str> = src.lines().collect();
+        if pos.line >= 1 && pos.line <= lines.len() {
+            text.push('\n');
+            let width = pos.line.to_string().len();
+            for n in pos.line.saturating_sub(2).max(1)..=pos.line {
+                text.push_str(&format!("{n:>width$} {}\n", lines[n - 1].trim_end()));
+            }
+            let pad = width + 1 + pos.col.saturating_sub(1);
+            text.push_str(&format!("{}^ column {}\n", " ".repeat(pad), pos.col));
+        }
+    }
+    text
 }
 
 impl Callback for TextCallback {
@@ -322,6 +336,10 @@ impl Callback for TextCallback {
     }
 
     fn raw(&self, text: &str) {
+        self.reporter.print(text);
+    }
+
+    fn notice(&self, text: &str) {
         self.reporter.print(text);
     }
 }

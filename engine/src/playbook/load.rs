@@ -2,7 +2,10 @@
 
 use super::keywords;
 use super::model::{Block, FileCtx, Item, Keywords, Play, Playbook, Role, Task};
-use super::role::{find_role, load_role_vars, read_vars_file, role_dependencies, role_file};
+use super::module_defaults::check_module_defaults;
+use super::role::{
+    find_role, load_role_vars, read_vars_file, role_allows_duplicates, role_dependencies, role_file,
+};
 use super::task::{apply_keyword, is_include_action, parse_task, scalar_text, string_list};
 use super::Diagnostic;
 use crate::module::ModuleRegistry;
@@ -35,6 +38,8 @@ struct PlayBuild {
     handlers: Vec<Arc<Task>>,
     roles: Vec<Arc<Role>>,
     seen_roles: HashSet<String>,
+    /// `roles:` entries already run: role path, params and vars.
+    play_role_keys: HashSet<String>,
 }
 
 /// What `include_role` loads: the role's block, handlers and the roles
@@ -239,6 +244,9 @@ impl Loader {
                 );
             }
         }
+        if let Some(md) = node.get("module_defaults") {
+            check_module_defaults(md, &self.registry)?;
+        }
         let hosts = node
             .get("hosts")
             .ok_or_else(|| Diagnostic::new("the play has no `hosts`", &node.pos))?;
@@ -258,6 +266,10 @@ impl Loader {
             max_fail_percentage: node.get("max_fail_percentage").map(Node::to_json),
             order: node.get("order").map(Node::to_json),
             force_handlers: node.get("force_handlers").map(Node::to_json),
+            vars_prompt: match node.get("vars_prompt") {
+                Some(v) => super::vars_prompt::parse_vars_prompt(v)?,
+                None => Vec::new(),
+            },
             pos: node.pos.clone(),
             ctx: ctx.clone(),
         };
@@ -363,6 +375,9 @@ impl Loader {
         build: &mut PlayBuild,
         stack: &mut Vec<PathBuf>,
     ) -> Result<Block, Diagnostic> {
+        if let Some(md) = node.get("module_defaults") {
+            check_module_defaults(md, &self.registry)?;
+        }
         let mut kw = Keywords::default();
         for (k, v) in node.as_map().unwrap_or(&[]) {
             let key = k.key_string();
@@ -531,10 +546,18 @@ impl Loader {
         stack: &mut Vec<PathBuf>,
     ) -> Result<Item, Diagnostic> {
         let (req, kw) = role_entry(entry)?;
-        // A role listed twice in `roles:` runs once (ansible-core, without allow_duplicates).
+        // A role listed twice in `roles:` with the same params and vars
+        // runs once, unless its meta says `allow_duplicates: true`.
         let dirs = [self.playbook_dir.clone(), ctx.dir()];
         if let Some(path) = find_role(&req.name, &dirs, &self.opts.roles_path) {
-            if build.roles.iter().any(|r| r.path == path) {
+            let key = format!(
+                "{}:{}:{}",
+                path.display(),
+                Value::Object(req.params.clone()),
+                Value::Object(kw.vars.clone())
+            );
+            let fresh = build.play_role_keys.insert(key);
+            if !fresh && !role_allows_duplicates(&path)? {
                 return Ok(Item::Block(Arc::new(Block {
                     name: None,
                     block: vec![],

@@ -9,16 +9,20 @@ pub mod keywords;
 mod kv;
 mod load;
 mod model;
+mod module_defaults;
 mod role;
 mod tags;
 mod task;
 mod unimplemented;
+mod vars_prompt;
 
 pub use diagnostic::{Diagnostic, Error};
 pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
 pub use kv::parse_kv;
 pub use load::{Loader, LoaderOptions, RoleRequest};
-pub use model::{short_name, Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task};
+pub use model::{
+    short_name, Block, FileCtx, Item, Keywords, Loop, Play, Playbook, Role, Task, VarPrompt,
+};
 pub use tags::TagFilter;
-pub use task::{is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
+pub use task::{apply_keywords, is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
 pub use unimplemented::{is_unimplemented_core_module, unimplemented_message};

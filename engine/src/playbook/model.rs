@@ -15,6 +15,8 @@ pub struct Keywords {
     pub vars: Map<String, Value>,
     /// Inherited keywords (`become`, `ignore_errors`, `no_log`…), raw.
     pub opts: Map<String, Value>,
+    /// Where each of `opts` is written, for errors found at run time.
+    pub positions: std::collections::HashMap<String, Pos>,
 }
 
 /// A role as loaded: its files read once.
@@ -130,6 +132,20 @@ pub enum Item {
     Block(Arc<Block>),
 }
 
+/// One `vars_prompt:` entry.
+#[derive(Debug, Clone)]
+pub struct VarPrompt {
+    pub name: String,
+    pub prompt: String,
+    pub default: Option<Value>,
+    /// Do not echo what is typed (Ansible's default: true).
+    pub private: bool,
+    pub confirm: bool,
+    /// The answer is never templated.
+    pub unsafe_: bool,
+    pub pos: Pos,
+}
+
 #[derive(Debug, Clone)]
 pub struct Play {
     pub name: Option<String>,
@@ -148,6 +164,7 @@ pub struct Play {
     pub max_fail_percentage: Option<Value>,
     pub order: Option<Value>,
     pub force_handlers: Option<Value>,
+    pub vars_prompt: Vec<VarPrompt>,
     pub pos: Pos,
     pub ctx: Arc<FileCtx>,
 }

@@ -72,16 +72,44 @@ pub fn load_role_vars(
     })
 }
 
-/// The `dependencies:` of a role's `meta/main.yml`, as role entries.
-pub fn role_dependencies(path: &Path) -> Result<Vec<Node>, Diagnostic> {
+/// A role's `meta/main.yml`, if it has one.
+fn role_meta(path: &Path) -> Result<Option<Node>, Diagnostic> {
     let Some(meta) = role_file(path, "meta", "main") else {
-        return Ok(vec![]);
+        return Ok(None);
     };
     let docs = yaml::load_file(&meta).map_err(Diagnostic::from)?;
-    Ok(docs
-        .first()
+    Ok(docs.into_iter().next())
+}
+
+/// The `dependencies:` of a role's `meta/main.yml`, as role entries.
+pub fn role_dependencies(path: &Path) -> Result<Vec<Node>, Diagnostic> {
+    Ok(role_meta(path)?
+        .as_ref()
         .and_then(|d| d.get("dependencies"))
         .and_then(Node::as_seq)
         .map(<[Node]>::to_vec)
         .unwrap_or_default())
+}
+
+/// `allow_duplicates:` of a role's `meta/main.yml` (a yes/no value).
+pub fn role_allows_duplicates(path: &Path) -> Result<bool, Diagnostic> {
+    let Some(meta) = role_meta(path)? else {
+        return Ok(false);
+    };
+    let Some(v) = meta.get("allow_duplicates") else {
+        return Ok(false);
+    };
+    match v.to_json() {
+        Value::Bool(b) => Ok(b),
+        Value::String(s) if ["yes", "true", "on"].contains(&s.to_ascii_lowercase().as_str()) => {
+            Ok(true)
+        }
+        Value::String(s) if ["no", "false", "off"].contains(&s.to_ascii_lowercase().as_str()) => {
+            Ok(false)
+        }
+        other => Err(Diagnostic::new(
+            format!("`allow_duplicates` must be a boolean, got {other}"),
+            &v.pos,
+        )),
+    }
 }

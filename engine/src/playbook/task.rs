@@ -163,9 +163,47 @@ pub fn parse_task(
     }
     check_args(&mut found, registry)?;
     check_arg_templates(&found)?;
+    if let Some(md) = node.get("module_defaults") {
+        super::module_defaults::check_module_defaults(md, registry)?;
+    }
+    check_async(node, &found)?;
     let task = build_task(node, found, ctx, handler)?;
     check_keyword_templates(node)?;
     Ok(task)
+}
+
+/// `async` / `poll`: whole seconds (or a template), and `async` only on
+/// the modules that can run in the background.
+fn check_async(node: &Node, found: &ActionFound) -> Result<(), Diagnostic> {
+    for key in ["async", "poll"] {
+        let Some(v) = node.get(key) else { continue };
+        let ok = match &v.kind {
+            Kind::Int(i) => *i >= 0,
+            Kind::Str(s) => crate::template::is_template(s) || s.trim().parse::<u64>().is_ok(),
+            _ => false,
+        };
+        if !ok {
+            return Err(Diagnostic::new(
+                format!("`{key}` must be a whole number of seconds (0 or more)"),
+                &v.pos,
+            ));
+        }
+    }
+    let Some(v) = node.get("async") else {
+        return Ok(());
+    };
+    let short = super::model::short_name(&found.name);
+    let zero = matches!(v.kind, Kind::Int(0));
+    if !zero && !crate::actions::async_job::ASYNC_MODULES.contains(&short) {
+        return Err(Diagnostic::new(
+            format!(
+                "`async` is not supported for `{short}`: srplay runs {} in the background",
+                crate::actions::async_job::ASYNC_MODULES.join(" and ")
+            ),
+            &v.pos,
+        ));
+    }
+    Ok(())
 }
 
 /// Every template in the arguments must compile (bad Jinja is found
@@ -328,7 +366,7 @@ fn check_args(found: &mut ActionFound, registry: &ModuleRegistry) -> Result<(), 
         if let Some(raw) = found.args.remove("_raw_params") {
             found.args.insert("file".into(), raw);
         }
-        return Ok(());
+        return check_apply(found);
     }
     if found.args.contains_key(ARGS_TEMPLATE) {
         return Ok(());
@@ -507,6 +545,86 @@ pub fn string_list(v: &Node) -> Result<Vec<String>, Diagnostic> {
     }
 }
 
+/// The keywords of an include's `apply:` (block keywords; already checked
+/// at load time).
+pub fn apply_keywords(apply: &Value) -> Keywords {
+    let mut kw = Keywords::default();
+    let Value::Object(m) = apply else {
+        return kw;
+    };
+    for (k, v) in m {
+        match k.as_str() {
+            "when" => {
+                kw.when = match v {
+                    Value::Array(a) => a.clone(),
+                    Value::Null => vec![],
+                    other => vec![other.clone()],
+                }
+            }
+            "tags" => {
+                kw.tags = match v {
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|t| t.as_str().map(str::to_string).unwrap_or(t.to_string()))
+                        .collect(),
+                    Value::String(s) => s
+                        .split(',')
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    other => vec![other.to_string()],
+                }
+            }
+            "vars" => kw.vars = v.as_object().cloned().unwrap_or_default(),
+            "name" => {}
+            _ => {
+                kw.opts.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    kw
+}
+
+/// `apply:` of `include_tasks` / `include_role`: a mapping of block keywords.
+fn check_apply(found: &ActionFound) -> Result<(), Diagnostic> {
+    let Some(apply) = found.args.get("apply") else {
+        return Ok(());
+    };
+    let pos = found
+        .arg_pos
+        .iter()
+        .find(|(n, _)| n == "apply")
+        .map(|(_, p)| p.clone())
+        .unwrap_or_else(|| found.pos.clone());
+    let short = super::model::short_name(&found.name);
+    if !["include_tasks", "include_role"].contains(&short) {
+        return Err(Diagnostic::new(
+            format!("`apply` is only valid for include_tasks and include_role, not `{short}`"),
+            &pos,
+        ));
+    }
+    let Value::Object(m) = apply else {
+        return Err(Diagnostic::new(
+            "`apply` must be a mapping of keywords for the included tasks",
+            &pos,
+        ));
+    };
+    for k in m.keys() {
+        let allowed = keywords::is_block_keyword(k)
+            && !["block", "rescue", "always", "name"].contains(&k.as_str());
+        if !allowed {
+            return Err(
+                Diagnostic::new(format!("`{k}` is not a keyword `apply` can set"), &pos)
+                    .hint(keywords::suggest(k, "block").map(|h| format!("did you mean `{h}`?"))),
+            );
+        }
+        if k == "vars" && !m[k].is_object() {
+            return Err(Diagnostic::new("`vars` in `apply` must be a mapping", &pos));
+        }
+    }
+    Ok(())
+}
+
 /// Apply a shared keyword (`when`, `tags`, `vars`, inherited options).
 pub fn apply_keyword(kw: &mut Keywords, key: &str, v: &Node) -> Result<(), Diagnostic> {
     match key {
@@ -535,6 +653,7 @@ pub fn apply_keyword(kw: &mut Keywords, key: &str, v: &Node) -> Result<(), Diagn
         "name" => {}
         _ => {
             kw.opts.insert(key.to_string(), v.to_json());
+            kw.positions.insert(key.to_string(), v.pos.clone());
         }
     }
     Ok(())
