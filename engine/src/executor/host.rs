@@ -16,6 +16,14 @@ use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// One loop item's result, before it is printed.
+struct ItemRun {
+    lv: Map<String, Value>,
+    ivars: Arc<LazyVars>,
+    label: String,
+    r: Map<String, Value>,
+}
+
 /// What the walker needs back from a host.
 pub struct HostDone {
     /// Failed, not ignored (the host stops).
@@ -320,22 +328,35 @@ impl Executor {
             .unwrap_or(0.0);
         let mut results = Vec::new();
         let n = items.len();
+        let d = delegate.as_deref();
+        // Items of a single-exec module share one round trip (loop_batch.rs).
+        let mut batched: Vec<Option<ItemRun>> = if self.can_batch_loop(task, n, pause) {
+            super::loop_batch::run_items(n, |i| {
+                Box::pin(self.run_item(prt, task, scope, host, d, &items[i], i, n))
+            })
+            .await
+            .into_iter()
+            .map(Some)
+            .collect()
+        } else {
+            Vec::new()
+        };
         for (i, item) in items.iter().enumerate() {
-            if i > 0 && pause > 0.0 {
-                tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
-            }
-            let lv = self.loop_vars(task, item, i, n);
-            let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
-            let label = self.item_label(task, item, &ivars);
-            let conds: Vec<&Value> = task.kw.when.iter().collect();
-            let mut r = match first_false(&conds, &ivars) {
-                Err(e) => failed_result(e),
-                Ok(Some(c)) => skipped(c),
-                Ok(None) => {
-                    self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
-                        .await
+            let done = match batched.get_mut(i).and_then(Option::take) {
+                Some(done) => done,
+                None => {
+                    if i > 0 && pause > 0.0 {
+                        tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
+                    }
+                    self.run_item(prt, task, scope, host, d, item, i, n).await
                 }
             };
+            let ItemRun {
+                lv,
+                ivars,
+                label,
+                mut r,
+            } = done;
             for (k, v) in &lv {
                 if k != "ansible_loop" || task.loop_control.get("extended").is_some() {
                     r.insert(k.clone(), v.clone());
@@ -381,6 +402,37 @@ impl Executor {
         let status = status_of(&agg);
         self.cb.loop_done(host, status, all_skipped, &agg);
         self.finish_loop(prt, task, scope, host, delegate.as_deref(), agg, vars)
+    }
+
+    /// One loop item up to its result: its variables, label, `when`, and
+    /// the action (with retries).
+    #[allow(clippy::too_many_arguments)]
+    async fn run_item(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        delegate: Option<&str>,
+        item: &Value,
+        i: usize,
+        n: usize,
+    ) -> ItemRun {
+        let lv = self.loop_vars(task, item, i, n);
+        let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
+        let label = self.item_label(task, item, &ivars);
+        let conds: Vec<&Value> = task.kw.when.iter().collect();
+        let r = match first_false(&conds, &ivars) {
+            Err(e) => failed_result(e),
+            Ok(Some(c)) => skipped(c),
+            Ok(None) => self.attempts(prt, task, scope, host, &lv, delegate).await,
+        };
+        ItemRun {
+            lv,
+            ivars,
+            label,
+            r,
+        }
     }
 
     /// The action, retried per `until`/`retries`/`delay`, with
@@ -601,6 +653,7 @@ impl Executor {
             Ok(c) => c,
             Err(e) => return unreachable(e.to_string()),
         };
+        let conn = super::loop_batch::wrap(conn);
         let r#become = match self.resolve_become(scope, task, vars) {
             Ok(b) => b,
             Err(e) => return failed_result(e),

@@ -3,6 +3,8 @@
 
 mod conn;
 mod host;
+mod loop_batch;
+mod loop_script;
 mod loops;
 mod play;
 mod scope;
