@@ -3,7 +3,7 @@
 
 use super::play::{parse_bool, PlayRt};
 use super::scope::Scope;
-use super::vars::rendered_snapshot;
+use super::vars::{connection_snapshot, rendered_snapshot};
 use super::Executor;
 use crate::actions::{self, ControlCtx, Evaluator};
 use crate::connection::{Become, BecomeMethod};
@@ -641,7 +641,7 @@ impl Executor {
         let conn_vars = if delegate.is_some_and(|d| d != host) {
             self.inventory.host_vars(target)
         } else {
-            rendered_snapshot(vars)
+            connection_snapshot(vars)
         };
         let conn_vars = self.with_cli_defaults(conn_vars);
         let transport = self.transport(target, &conn_vars);
