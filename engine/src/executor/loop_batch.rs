@@ -259,22 +259,27 @@ async fn fire(mut parked: Vec<Parked>) {
             return;
         }
     };
-    let Some(outs) = loop_script::parse(&out.stdout) else {
+    let Some(report) = loop_script::parse(&out.stdout) else {
         // The script never started: nothing ran yet.
         return one_by_one(parked).await;
     };
     let mut rest = parked.into_iter();
-    for (p, o) in rest.by_ref().zip(outs) {
-        let _ = p.reply.send(Ok(as_alone(&*conn, o)));
+    if report.outputs.len() == rest.len() {
+        for (p, o) in rest.by_ref().zip(report.outputs) {
+            let _ = p.reply.send(Ok(as_alone(&*conn, o)));
+        }
+        return;
     }
-    // The item the script stopped in may have run partly: report it; the
-    // ones after it never started, so they run now, one by one.
-    if let Some(p) = rest.next() {
-        let _ = p.reply.send(Err(ConnectionError::Other(format!(
-            "the batched loop stopped before this item reported (rc {}): {}",
-            out.rc,
-            out.stderr_str().trim()
-        ))));
+    // The script stopped part-way: the items that finished, and the one it
+    // stopped in, ran but their output is lost; the later ones never
+    // started, so they run now, one by one.
+    let why = format!(
+        "the batched loop stopped before reporting this item's output (rc {}): {}",
+        out.rc,
+        out.stderr_str().trim()
+    );
+    for p in rest.by_ref().take(report.finished + 1) {
+        let _ = p.reply.send(Err(ConnectionError::Other(why.clone())));
     }
     one_by_one(rest.collect()).await;
 }

@@ -20,9 +20,14 @@ pub(super) const RUNNER: &str =
 
 /// Printed once the script has started: before it, no item ran.
 const START: &[u8] = b"@@srplay-loop-start\n";
-/// `@@srplay-item <rc> <stdout bytes> <stderr bytes> <killed 0|1>\n`
-/// after each item.
-const HEAD: &str = "@@srplay-item ";
+/// `@@srplay-rc <rc> <killed 0|1>\n` after each item.
+const RC: &str = "@@srplay-rc ";
+/// Then, once all items ran: the sizes of their output files (one `wc -c`
+/// for all), and the files themselves (one `cat`): shell builtins and two
+/// processes in all, so an item costs the target no more than its own
+/// command (a fork and `/bin/sh`).
+const SIZES: &str = "@@srplay-sizes";
+const DATA: &str = "@@srplay-data";
 
 /// Whether a request can go into a batch: its stdin is in memory and it
 /// needs no become password (which would have to be written into the
@@ -35,14 +40,14 @@ pub(super) fn batchable(req: &ExecRequest) -> bool {
 /// of the ones before it.
 pub(super) fn build(reqs: &[&ExecRequest]) -> Vec<u8> {
     let mut s = String::from("printf '@@srplay-loop-start\\n'\n");
-    for req in reqs {
+    let mut files = String::new();
+    for (i, req) in reqs.iter().enumerate() {
         let (cmd, _) = req.render();
         // In a subshell, which execs the command: when the command is
-        // killed, the shell's "Killed" notice then goes to the batch's
-        // stderr, not into the item's; and it goes to the group's
-        // stderr, which `$d/k` receives: a command killed by a signal
-        // is told apart from one that exited with 128+N by that notice.
-        let run = format!("/bin/sh -c {} >\"$d/o\" 2>\"$d/e\"", quote(&cmd));
+        // killed, the shell's "Killed" notice then goes to the group's
+        // stderr, `$d/k`, not into the item's; that notice tells a command
+        // killed by a signal from one that exited with 128+N.
+        let run = format!("/bin/sh -c {} >\"$d/o{i}\" 2>\"$d/e{i}\"", quote(&cmd));
         let item = match &req.stdin {
             Stdin::Bytes(b) if !b.is_empty() => {
                 format!("printf '{}' | ( {run} )", printf_literal(b))
@@ -52,11 +57,13 @@ pub(super) fn build(reqs: &[&ExecRequest]) -> Vec<u8> {
         s.push_str(&format!("{{ {item}; r=$?; }} 2>\"$d/k\"\n"));
         s.push_str(
             "k=0; [ \"$r\" -gt 128 ] && [ -s \"$d/k\" ] && k=1\n\
-             o=$(wc -c <\"$d/o\"); e=$(wc -c <\"$d/e\")\n\
-             printf '@@srplay-item %d %d %d %d\\n' \"$r\" $o $e $k\n\
-             cat \"$d/o\" \"$d/e\"\n",
+             printf '@@srplay-rc %d %d\\n' \"$r\" \"$k\"\n",
         );
+        files.push_str(&format!(" \"$d/o{i}\" \"$d/e{i}\""));
     }
+    s.push_str(&format!(
+        "printf '{SIZES}\\n'; wc -c{files}; printf '{DATA}\\n'; cat{files}\n"
+    ));
     s.into_bytes()
 }
 
@@ -83,44 +90,77 @@ pub(super) struct ItemOutput {
     pub killed: bool,
 }
 
-/// The outputs of the items that reported, in order; `None` when the
-/// script never started (nothing ran, e.g. `mktemp` failed).
-pub(super) fn parse(stdout: &[u8]) -> Option<Vec<ItemOutput>> {
-    let mut rest = stdout.strip_prefix(START)?;
-    let mut outs = Vec::new();
-    while let Some((out, tail)) = next_item(rest) {
-        outs.push(out);
-        rest = tail;
-    }
-    Some(outs)
+/// What the script reported.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Report {
+    /// How many items finished (in order).
+    pub finished: usize,
+    /// Every item's output, when the script got to the end; else empty.
+    pub outputs: Vec<ItemOutput>,
 }
 
-fn next_item(buf: &[u8]) -> Option<(ItemOutput, &[u8])> {
-    let nl = buf.iter().position(|&b| b == b'\n')?;
-    let head = std::str::from_utf8(&buf[..nl]).ok()?.strip_prefix(HEAD)?;
-    let nums: Vec<i64> = head
-        .split(' ')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .ok()?;
-    let [rc, o, e, killed] = nums[..] else {
-        return None;
-    };
-    let (o, e) = (usize::try_from(o).ok()?, usize::try_from(e).ok()?);
-    let body = &buf[nl + 1..];
-    if body.len() < o + e {
+/// The script's report; `None` when it never started (nothing ran, e.g.
+/// `mktemp` failed).
+pub(super) fn parse(stdout: &[u8]) -> Option<Report> {
+    let mut rest = stdout.strip_prefix(START)?;
+    let mut status = Vec::new();
+    while let Some((line, tail)) = line(rest) {
+        let Some(nums) = line.strip_prefix(RC).and_then(numbers) else {
+            break;
+        };
+        let [rc, killed] = nums[..] else { break };
+        status.push((rc, killed == 1));
+        rest = tail;
+    }
+    let finished = status.len();
+    let outputs = outputs(rest, &status).unwrap_or_default();
+    Some(Report { finished, outputs })
+}
+
+/// The sizes and data sections, split into each item's output.
+fn outputs(rest: &[u8], status: &[(i64, bool)]) -> Option<Vec<ItemOutput>> {
+    let (head, mut rest) = line(rest)?;
+    if head != SIZES {
         return None;
     }
-    let out = ExecOutput {
-        rc: i32::try_from(rc).ok()?,
-        stdout: body[..o].to_vec(),
-        stderr: body[o..o + e].to_vec(),
-    };
-    let out = ItemOutput {
-        out,
-        killed: killed == 1,
-    };
-    Some((out, &body[o + e..]))
+    let mut sizes = Vec::new();
+    loop {
+        let (l, tail) = line(rest)?;
+        rest = tail;
+        if l == DATA {
+            break;
+        }
+        if sizes.len() < status.len() * 2 {
+            let n = l.split_whitespace().next()?.parse::<usize>().ok()?;
+            sizes.push(n);
+        }
+    }
+    if sizes.len() != status.len() * 2 || rest.len() != sizes.iter().sum::<usize>() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (&(rc, killed), pair) in status.iter().zip(sizes.chunks(2)) {
+        let (o, e) = (pair[0], pair[1]);
+        out.push(ItemOutput {
+            out: ExecOutput {
+                rc: i32::try_from(rc).ok()?,
+                stdout: rest[..o].to_vec(),
+                stderr: rest[o..o + e].to_vec(),
+            },
+            killed,
+        });
+        rest = &rest[o + e..];
+    }
+    Some(out)
+}
+
+fn line(buf: &[u8]) -> Option<(&str, &[u8])> {
+    let nl = buf.iter().position(|&b| b == b'\n')?;
+    Some((std::str::from_utf8(&buf[..nl]).ok()?, &buf[nl + 1..]))
+}
+
+fn numbers(text: &str) -> Option<Vec<i64>> {
+    text.split(' ').map(|w| w.parse().ok()).collect()
 }
 
 #[cfg(test)]
@@ -185,7 +225,9 @@ mod tests {
             .block_on(conn.exec(ExecRequest::new(RUNNER).stdin(Stdin::Bytes(build(&refs)))))
             .unwrap();
         assert_eq!(batch.rc, 0, "{}", batch.stderr_str());
-        let outs = parse(&batch.stdout).expect("the script started");
+        let report = parse(&batch.stdout).expect("the script started");
+        assert_eq!(report.finished, reqs.len());
+        let outs = report.outputs;
         assert_eq!(outs.len(), reqs.len());
         for (i, (a, b)) in alone.iter().zip(&outs).enumerate() {
             assert_eq!(a, &b.out, "item {i}: {:?}", reqs[i].cmd);
@@ -197,16 +239,22 @@ mod tests {
 
     #[test]
     fn truncated_or_missing_output_is_reported_as_such() {
-        let two = b"@@srplay-loop-start\n@@srplay-item 0 3 0 0\nhi\n@@srplay-item 1 5 0 0\nab";
-        let outs = parse(two).unwrap();
-        assert_eq!(outs.len(), 1, "the cut-off item is not reported");
-        assert_eq!(outs[0].out.stdout, b"hi\n");
-        assert_eq!(parse(b"").map(|o| o.len()), None);
-        assert_eq!(parse(b"@@srplay-loop-start\n").map(|o| o.len()), Some(0));
-        assert_eq!(
-            parse(b"@@srplay-loop-start\n@@srplay-item x 1 1 0\nab").map(|o| o.len()),
-            Some(0)
-        );
+        let whole = b"@@srplay-loop-start\n@@srplay-rc 0 0\n@@srplay-rc 137 1\n\
+            @@srplay-sizes\n3 /t/o0\n 0 /t/e0\n2 /t/o1\n1 /t/e1\n6 total\n@@srplay-data\nhi\nabc";
+        let r = parse(whole).unwrap();
+        assert_eq!(r.finished, 2);
+        assert_eq!(r.outputs[0].out.stdout, b"hi\n");
+        assert_eq!(r.outputs[1].out.stdout, b"ab");
+        assert_eq!(r.outputs[1].out.stderr, b"c");
+        assert!(r.outputs[1].killed && !r.outputs[0].killed);
+        // Cut anywhere after the start: the finished count stays right and
+        // no output is made up.
+        for cut in 20..whole.len() {
+            let r = parse(&whole[..cut]).unwrap();
+            assert!(r.finished <= 2 && r.outputs.is_empty(), "cut at {cut}");
+        }
+        assert_eq!(parse(b""), None);
+        assert_eq!(parse(b"mktemp: failed\n"), None);
     }
 
     #[test]
