@@ -136,6 +136,11 @@ impl Module for Command {
         &SPEC
     }
 
+    /// Guards and command (or the query) go in one `exec`.
+    fn single_exec(&self) -> bool {
+        true
+    }
+
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let o: CommandOptions = util::options(&SPEC, args)?;
         let shell = o.uses_shell.unwrap_or(false);

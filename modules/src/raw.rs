@@ -44,6 +44,11 @@ impl Module for Raw {
         &SPEC
     }
 
+    /// Guards and command (or the query) go in one `exec`.
+    fn single_exec(&self) -> bool {
+        true
+    }
+
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let o: RawOptions = util::options(&SPEC, args)?;
         let text = o.raw_params.unwrap_or_default();

@@ -39,6 +39,11 @@ impl Module for Shell {
         &SPEC
     }
 
+    /// Guards and command (or the query) go in one `exec`.
+    fn single_exec(&self) -> bool {
+        true
+    }
+
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let o: CommandOptions = util::options(&SPEC, args)?;
         let inv = Invocation::from_options(&o, true)?;

@@ -76,6 +76,11 @@ impl Module for Stat {
         &SPEC
     }
 
+    /// Guards and command (or the query) go in one `exec`.
+    fn single_exec(&self) -> bool {
+        true
+    }
+
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
         let o: StatOptions = util::options(&SPEC, args)?;
         let out = ctx.exec(query_script(&o)).await?;

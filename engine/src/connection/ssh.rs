@@ -10,6 +10,7 @@ mod limits;
 mod master;
 mod pool;
 mod run;
+pub(crate) use run::RC_KILLED;
 mod target;
 mod words;
 

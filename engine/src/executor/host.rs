@@ -3,7 +3,7 @@
 
 use super::play::{parse_bool, PlayRt};
 use super::scope::Scope;
-use super::vars::rendered_snapshot;
+use super::vars::{connection_snapshot, rendered_snapshot};
 use super::Executor;
 use crate::actions::{self, ControlCtx, Evaluator};
 use crate::connection::{Become, BecomeMethod};
@@ -15,6 +15,16 @@ use crate::vars::omit_token;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// One loop item's result, before it is printed.
+struct ItemRun {
+    lv: Map<String, Value>,
+    ivars: Arc<LazyVars>,
+    label: String,
+    r: Map<String, Value>,
+    /// This item's `delegate_to`, templated with its variables.
+    delegate: Option<String>,
+}
 
 /// What the walker needs back from a host.
 pub struct HostDone {
@@ -373,38 +383,36 @@ impl Executor {
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
         let mut results = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 && pause > 0.0 {
-                tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
-            }
-            let lv = self.loop_vars(task, &items, i, vars);
-            let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
-            let label = self.item_label(task, item, &ivars);
-            let conds: Vec<&Value> = task.kw.when.iter().collect();
-            // `delegate_to` is templated per item (it may use `item`).
-            let delegate = self.item_delegate(scope, task, &ivars);
-            let mut r = match (&delegate, first_false(&conds, &ivars)) {
-                (Err(e), _) => failed_result(format!("Task failed: {e}")),
-                (_, Err(e)) => failed_result(e),
-                (_, Ok(Some(c))) => skipped(c),
-                (Ok(delegate), Ok(None)) => {
-                    self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
-                        .await
+        let n = items.len();
+        // Items of a single-exec module share one round trip (loop_batch.rs).
+        let mut batched: Vec<Option<ItemRun>> = if self.can_batch_loop(scope, task, n, pause) {
+            super::loop_batch::run_items(n, |i| {
+                Box::pin(self.run_item(prt, task, scope, host, &items, i, vars))
+            })
+            .await
+            .into_iter()
+            .map(Some)
+            .collect()
+        } else {
+            Vec::new()
+        };
+        for i in 0..n {
+            let done = match batched.get_mut(i).and_then(Option::take) {
+                Some(done) => done,
+                None => {
+                    if i > 0 && pause > 0.0 {
+                        tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
+                    }
+                    self.run_item(prt, task, scope, host, &items, i, vars).await
                 }
             };
-            let delegate = delegate.ok().flatten();
-            let label = match self.label_after_run(prt, task, scope, host, &lv, &r) {
-                Some(Ok(l)) => l,
-                Some(Err(e)) => {
-                    r.insert("failed".into(), true.into());
-                    r.insert(
-                        "msg".into(),
-                        format!("Failed to template loop_control.label: {e}").into(),
-                    );
-                    label
-                }
-                None => label,
-            };
+            let ItemRun {
+                lv,
+                ivars,
+                label,
+                mut r,
+                delegate,
+            } = done;
             for (k, v) in &lv {
                 if k != "ansible_loop" || task.loop_control.get("extended").is_some() {
                     r.insert(k.clone(), v.clone());
@@ -466,6 +474,56 @@ impl Executor {
                 Err(e) => Err(super::banner::bare(&e.msg).to_string()),
             },
             None => Ok(None),
+        }
+    }
+
+    /// One loop item up to its result: its variables, label, `when`,
+    /// `delegate_to` (templated per item: it may use `item`), and the
+    /// action (with retries), then the label that needs the result.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_item(
+        self: &Arc<Self>,
+        prt: &Arc<PlayRt>,
+        task: &Arc<Task>,
+        scope: &Scope,
+        host: &str,
+        items: &[Value],
+        i: usize,
+        vars: &Arc<LazyVars>,
+    ) -> ItemRun {
+        let lv = self.loop_vars(task, items, i, vars);
+        let ivars = self.task_vars(prt, Some(task), scope, host, &lv);
+        let label = self.item_label(task, &items[i], &ivars);
+        let conds: Vec<&Value> = task.kw.when.iter().collect();
+        let delegate = self.item_delegate(scope, task, &ivars);
+        let mut r = match (&delegate, first_false(&conds, &ivars)) {
+            (Err(e), _) => failed_result(format!("Task failed: {e}")),
+            (_, Err(e)) => failed_result(e),
+            (_, Ok(Some(c))) => skipped(c),
+            (Ok(delegate), Ok(None)) => {
+                self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
+                    .await
+            }
+        };
+        let delegate = delegate.ok().flatten();
+        let label = match self.label_after_run(prt, task, scope, host, &lv, &r) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => {
+                r.insert("failed".into(), true.into());
+                r.insert(
+                    "msg".into(),
+                    format!("Failed to template loop_control.label: {e}").into(),
+                );
+                label
+            }
+            None => label,
+        };
+        ItemRun {
+            lv,
+            ivars,
+            label,
+            r,
+            delegate,
         }
     }
 
@@ -696,7 +754,7 @@ impl Executor {
         let conn_vars = if delegate.is_some_and(|d| d != host) {
             self.inventory.host_vars(target)
         } else {
-            rendered_snapshot(vars)
+            connection_snapshot(vars)
         };
         let conn_vars = self.with_cli_defaults(conn_vars);
         let transport = self.transport(target, &conn_vars);
@@ -708,6 +766,7 @@ impl Executor {
             Ok(c) => c,
             Err(e) => return unreachable(e.to_string()),
         };
+        let conn = super::loop_batch::wrap(conn);
         let r#become = match self.resolve_become(scope, task, vars) {
             Ok(b) => b,
             Err(e) => return failed_result(e),

@@ -6,6 +6,8 @@ mod banner;
 mod cancel;
 mod conn;
 mod host;
+mod loop_batch;
+mod loop_script;
 mod loops;
 mod play;
 mod prompt;

@@ -215,6 +215,7 @@ impl Executor {
                 forks: self.opts.forks,
                 run_tags: self.opts.tags.only.clone(),
                 skip_tags: self.opts.tags.skip.clone(),
+                shared_cache: Default::default(),
             };
             let prt = Arc::new(PlayRt {
                 play: play.clone(),

@@ -7,7 +7,6 @@ use super::Executor;
 use crate::playbook::Task;
 use crate::template::{LazyVars, VarMap, VarValue};
 use crate::vars::{facts_as_vars, Layer, VarLayers};
-use indexmap::IndexMap;
 use minijinja::value::{Enumerator, Object, Value as JValue};
 use serde_json::{Map, Value};
 use std::sync::{Arc, Weak};
@@ -94,7 +93,7 @@ impl Executor {
         }
         magic.extend(extra.clone());
         l.push(Layer::Magic, magic);
-        let mut objects = IndexMap::new();
+        let mut objects = prt.magic.shared().clone();
         objects.insert(
             "hostvars".to_string(),
             JValue::from_object(HostVars {
@@ -186,6 +185,28 @@ pub(crate) fn rendered_snapshot(vars: &Arc<LazyVars>) -> Map<String, Value> {
         };
         let v = v.or_else(|| vars.raw(&n).map(|r| r.value.clone()));
         if let Some(v) = v {
+            out.insert(n, v);
+        }
+    }
+    out
+}
+
+/// [`rendered_snapshot`] without the play-wide host lists: the variables a
+/// connection is opened with (`ansible_host`, `ansible_port`…), which do
+/// not need one more copy of `groups` per host.
+pub(crate) fn connection_snapshot(vars: &Arc<LazyVars>) -> Map<String, Value> {
+    let mut out = Map::new();
+    let names: Vec<String> = vars
+        .names()
+        .filter(|n| *n != "hostvars" && !crate::vars::SHARED_NAMES.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    for n in names {
+        let v = match vars.resolve(&n) {
+            Ok(Some(v)) => crate::template::to_json(&v).ok(),
+            _ => None,
+        };
+        if let Some(v) = v.or_else(|| vars.raw(&n).map(|r| r.value.clone())) {
             out.insert(n, v);
         }
     }

@@ -52,6 +52,16 @@ pub trait Module: Send + Sync {
     /// `ctx.diff`; be idempotent (a second run reports `changed=false`).
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError>;
 
+    /// True when `run` touches the host through at most one `ctx.exec` /
+    /// `ctx.exec_stdin` call (no `put`, `get` or second command), passes
+    /// that call's error on unchanged, and builds its outcome only from its
+    /// arguments and that call's output. The executor may then run the
+    /// items of a loop one after another in a single round trip (see
+    /// `docs/performance.md`, "Loop batching"). Default: false.
+    fn single_exec(&self) -> bool {
+        false
+    }
+
     /// Deserialize normalized args into a module's options struct.
     fn options<T: serde::de::DeserializeOwned>(&self, args: Args) -> Result<T, ModuleError>
     where

@@ -8,7 +8,7 @@ mod facts;
 mod magic;
 
 pub use facts::{facts_as_vars, parse_facts, FACTS_SCRIPT};
-pub use magic::{omit_token, MagicVars};
+pub use magic::{omit_token, MagicVars, SharedLists, SHARED_NAMES};
 
 use crate::template::{VarMap, VarValue};
 use serde_json::{Map, Value};
