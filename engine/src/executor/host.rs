@@ -681,6 +681,13 @@ impl Executor {
                     templated = m;
                     &templated
                 }
+                // `shell: "{{ item }}"`: for a free-form module the
+                // template is its command line, as in ansible-core.
+                Ok(Value::String(line)) if spec.free_form.is_some() => {
+                    let opt = spec.free_form.unwrap_or_default();
+                    templated = Map::from_iter([(opt.to_string(), Value::String(line))]);
+                    &templated
+                }
                 Ok(other) => {
                     return failed_result(format!(
                         "the arguments of `{}` must be a mapping, got {other}",

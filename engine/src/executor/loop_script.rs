@@ -30,8 +30,9 @@ const SIZES: &str = "@@srplay-sizes";
 const DATA: &str = "@@srplay-data";
 
 /// Whether a request can go into a batch: its stdin is in memory and it
-/// needs no become password (which would have to be written into the
-/// script, i.e. onto the target's disk).
+/// needs no become password and no `environment:` values (both travel on
+/// stdin, and in a batch would be written into the script, i.e. onto the
+/// target's disk).
 pub(super) fn batchable(req: &ExecRequest) -> bool {
     !matches!(req.stdin, Stdin::File(_)) && req.render().1.is_none()
 }
@@ -203,12 +204,7 @@ mod tests {
             req("cat", b"it's 100% \\n\0 bin\xff\n'\"$HOME`x`", &[], None),
             req("cat", &all_bytes, &[], None),
             req("head -c 300000 /dev/zero | tr '\\0' x", b"", &[], None),
-            req(
-                "echo \"$A|$B\"; pwd",
-                b"",
-                &[("A", "it's"), ("B", "1 2")],
-                Some(d),
-            ),
+            req("echo \"[$0]\"; pwd", b"", &[], Some(d)),
             req("pwd", b"", &[], Some("/nonexistent-srplay-dir")),
             req("exit 137", b"", &[], None),
             req("kill -9 $$", b"", &[], None),
@@ -277,5 +273,8 @@ mod tests {
         assert!(!batchable(
             &ExecRequest::new("cat").stdin(Stdin::File("/etc/hostname".into()))
         ));
+        // `environment:` values travel on stdin (they may be secrets); in a
+        // batch they would be written into the script on the target's disk.
+        assert!(!batchable(&req("true", b"", &[("TOKEN", "s3cret")], None)));
     }
 }
