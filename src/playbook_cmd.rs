@@ -224,7 +224,11 @@ fn load_all(
             },
             dir,
         ));
-        match loader.load_playbook(&abs) {
+        let loaded = loader.load_playbook(&abs).and_then(|pb| {
+            srplay_engine::playbook::check_adjacent_vars(loader.playbook_dir())?;
+            Ok(pb)
+        });
+        match loaded {
             Ok(pb) => out.push((loader, pb)),
             Err(d) => {
                 eprintln!("{}", d.render());

@@ -212,3 +212,38 @@ fn sigint_stops_the_running_task_and_prints_the_recap() {
     assert!(rest.contains("PLAY RECAP"), "{rest}");
     assert!(!rest.contains("never"), "{rest}");
 }
+
+#[test]
+fn a_broken_vars_file_next_to_the_playbook_stops_before_any_host() {
+    // (file under the playbook dir, content, text expected on stderr)
+    let cases = [
+        ("group_vars/all.yml", "a: [1, 2\n", "group_vars/all.yml:2:1"),
+        ("host_vars/localhost", "- a list\n", "must hold a mapping"),
+        (
+            "group_vars/all/secret.yml",
+            "$ANSIBLE_VAULT;1.1;AES256\n3132\n",
+            "secret.yml",
+        ),
+    ];
+    for (file, content, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let marker = dir.path().join("touched");
+        let play = dir.path().join("play.yml");
+        std::fs::write(
+            &play,
+            format!(
+                "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - file: path={} state=touch\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        let out = srplay(&["-i", "localhost,", "-c", "local", play.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(err.contains(want), "{file}: {err}");
+        assert!(!marker.exists(), "{file}: a host was touched");
+    }
+}

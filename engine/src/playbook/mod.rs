@@ -4,6 +4,7 @@
 //! includes), checks keywords, module names and module arguments, and
 //! builds an immutable tree of [`Play`]s. Nothing here touches a host.
 
+mod adjacent_vars;
 mod diagnostic;
 pub mod keywords;
 mod kv;
@@ -16,6 +17,7 @@ mod task;
 mod unimplemented;
 mod vars_prompt;
 
+pub use adjacent_vars::check_adjacent_vars;
 pub use diagnostic::{Diagnostic, Error};
 pub use keywords::{BLOCK_KEYWORDS, PLAY_KEYWORDS, TASK_KEYWORDS};
 pub use kv::parse_kv;
