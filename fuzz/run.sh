@@ -24,6 +24,7 @@ for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     [ -d "seeds/$t" ] && cp -n "seeds/$t"/* "corpus/$t/" 2>/dev/null || true
     log=logs/$t.log
+    start=$SECONDS
     # -timeout: one input taking longer is a hang; -rss_limit_mb: an OOM.
     if ! cargo +nightly fuzz run "${flags[@]}" "$t" "corpus/$t" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
@@ -31,7 +32,8 @@ for t in "${targets[@]}"; do
         status=1
         echo "$t: FAILED, see fuzz/$log and fuzz/artifacts/$t/"
     fi
+    took=$((SECONDS - start))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-    echo "$t: ${execs} executions in ${secs} s, corpus $(find "corpus/$t" -type f | wc -l) files"
+    echo "$t: ${execs} executions in ${took} s, corpus $(find "corpus/$t" -type f | wc -l) files"
 done
 exit $status

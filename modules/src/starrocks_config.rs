@@ -90,6 +90,25 @@ pub fn conf_value(v: &Value) -> Result<String, String> {
     }
 }
 
+/// A key and value that fit on one `key = value` line: a key with blanks,
+/// `=`, `#` or a line break (or a value with a line break) would write a
+/// line that reads back as another key, so every run would add it again,
+/// or inject extra settings.
+pub fn check_entry(key: &str, value: &str) -> Result<(), String> {
+    let bad_key = |c: char| c.is_whitespace() || c.is_control() || c == '=' || c == '#';
+    if key.is_empty() || key.chars().any(bad_key) {
+        return Err(format!(
+            "{key:?} is not a conf key (no blanks, `=`, `#` or control characters)"
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "the value of `{key}` must be one line without control characters"
+        ));
+    }
+    Ok(())
+}
+
 /// Check the value of a key whose format StarRocks is strict about;
 /// unknown keys pass.
 pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
@@ -197,6 +216,8 @@ impl Module for StarrocksConfig {
             }
             let v = conf_value(v)
                 .map_err(|e| ModuleError::failed(format!("starrocks_config: `{k}` {e}")))?;
+            check_entry(k, &v)
+                .map_err(|e| ModuleError::failed(format!("starrocks_config: {e}")))?;
             if o.validate {
                 validate_setting(k, &v).map_err(|e| {
                     ModuleError::failed(format!("starrocks_config: invalid `{k}`: {e}"))
