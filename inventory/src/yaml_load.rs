@@ -112,7 +112,7 @@ pub fn load_with_warnings(text: &str, file: &Path) -> Result<(Option<YNode>, Vec
 
 /// How many nodes aliases may copy into one file. Each alias is a full
 /// copy, so nested aliases grow exponentially ("billion laughs").
-const MAX_ALIAS_NODES: usize = 1_000_000;
+const MAX_ALIAS_NODES: usize = 100_000;
 
 /// Deepest collection nesting accepted: deeper trees would overflow the
 /// stack of the recursive code that reads them.

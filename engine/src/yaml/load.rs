@@ -101,7 +101,7 @@ const MAX_DEPTH: usize = 128;
 /// How many nodes aliases may copy into one file. Each alias is a full
 /// copy, so nested aliases grow exponentially ("billion laughs"): a few
 /// hundred bytes would otherwise take all memory.
-const MAX_ALIAS_NODES: usize = 1_000_000;
+const MAX_ALIAS_NODES: usize = 100_000;
 
 /// Nodes in a tree (the node itself included).
 fn node_count(n: &Node) -> usize {
