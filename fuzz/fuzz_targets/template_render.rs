@@ -19,7 +19,10 @@ fn vars() -> VarMap {
     v.insert("name".into(), VarValue::literal(json!("fe1")));
     v.insert("port".into(), VarValue::literal(json!(9030)));
     v.insert("hosts".into(), VarValue::literal(json!(["a", "b", "c"])));
-    v.insert("conf".into(), VarValue::literal(json!({"k": "v", "n": [1, 2.5, null, true]})));
+    v.insert(
+        "conf".into(),
+        VarValue::literal(json!({"k": "v", "n": [1, 2.5, null, true]})),
+    );
     v.insert("greeting".into(), VarValue::raw(json!("hello {{ name }}")));
     v.insert("selfref".into(), VarValue::raw(json!("{{ selfref }}")));
     v

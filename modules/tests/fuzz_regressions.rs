@@ -81,6 +81,7 @@ fn conf_entries_that_break_the_line_format_are_refused() {
         ("", "1"),
         ("a=b", "1"),
         ("a#b", "1"),
+        ("C\"", ""),
         ("a\nb", "1"),
         ("mem_limit", "80%\nsys_log_level = DEBUG"),
     ];
