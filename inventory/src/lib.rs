@@ -102,6 +102,20 @@ impl Inventory {
         })
     }
 
+    /// Parses one inventory file's content without reading the file system:
+    /// `path` names it in messages and its extension picks YAML or INI, as
+    /// for a file on disk. No `group_vars/`/`host_vars/` are loaded.
+    pub fn from_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<Inventory> {
+        let mut data = InventoryData::default();
+        sources::parse_bytes(&mut data, path, bytes)?;
+        data.reconcile()?;
+        Ok(Inventory {
+            data,
+            sources: vec![path.display().to_string()],
+            var_bases: Vec::new(),
+        })
+    }
+
     /// Adds the variables of `group_vars/` and `host_vars/` next to a
     /// playbook (or `--playbook-dir`). They rank just above the matching
     /// inventory-adjacent files: `group_vars/all` of the playbook beats the

@@ -100,13 +100,19 @@ fn parse_host_list(inv: &mut InventoryData, list: &str) {
 fn parse_file(inv: &mut InventoryData, path: &Path) -> Result<()> {
     let bytes =
         std::fs::read(path).map_err(|e| InventoryError::file(path, format!("cannot read: {e}")))?;
+    parse_bytes(inv, path, &bytes)
+}
+
+/// Parses the content of an inventory file named `path` (its extension
+/// picks YAML or INI) on a copy of `inv`, committing only on success.
+pub fn parse_bytes(inv: &mut InventoryData, path: &Path, bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(b"#!") {
         return Err(InventoryError::file(
             path,
             "inventory scripts (executable files with a shebang) are not supported",
         ));
     }
-    let text = String::from_utf8(bytes)
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| InventoryError::file(path, "inventory file is not valid UTF-8"))?;
     let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
     let yaml_candidate = match &ext {
@@ -115,7 +121,7 @@ fn parse_file(inv: &mut InventoryData, path: &Path) -> Result<()> {
     };
     let mut yaml_err = None;
     if yaml_candidate {
-        match try_yaml(inv, path, &text) {
+        match try_yaml(inv, path, text) {
             Ok(()) => return Ok(()),
             // Extension-less files that are not YAML mappings are plain INI:
             // report the INI error then, the YAML one otherwise.
@@ -125,7 +131,7 @@ fn parse_file(inv: &mut InventoryData, path: &Path) -> Result<()> {
     }
     let mut staged = inv.clone();
     staged.current_source = Some(path.to_path_buf());
-    match ini::parse(&mut staged, path, &text) {
+    match ini::parse(&mut staged, path, text) {
         Ok(()) => {
             staged.current_source = None;
             *inv = staged;

@@ -110,6 +110,26 @@ pub fn load_with_warnings(text: &str, file: &Path) -> Result<(Option<YNode>, Vec
     Ok((b.root, warnings))
 }
 
+/// How many nodes aliases may copy into one file. Each alias is a full
+/// copy, so nested aliases grow exponentially ("billion laughs").
+const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Deepest collection nesting accepted: deeper trees would overflow the
+/// stack of the recursive code that reads them.
+const MAX_DEPTH: usize = 128;
+
+/// Nodes in a tree (the node itself included).
+fn node_count(n: &YNode) -> usize {
+    1 + match &n.value {
+        YValue::Seq(items) => items.iter().map(node_count).sum(),
+        YValue::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| node_count(k) + node_count(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
 enum Frame {
     Seq(YNode, usize),
     Map(YNode, Option<YNode>, usize),
@@ -119,7 +139,12 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     root: Option<YNode>,
-    anchors: HashMap<usize, YNode>,
+    /// Anchored nodes and how many nodes each holds.
+    anchors: HashMap<usize, (YNode, usize)>,
+    /// Nodes copied in by aliases so far (bounded: see [`MAX_ALIAS_NODES`]).
+    expanded: usize,
+    /// Collections open beyond [`MAX_DEPTH`] (not built).
+    skipped_depth: usize,
     error: Option<String>,
     error_line: usize,
     /// Repeated keys: (nesting depth, Python repr of the key, line, column).
@@ -132,6 +157,9 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let line = mark.line();
         self.last_col = mark.col() + 1;
+        if self.too_deep(&ev, line) {
+            return;
+        }
         match ev {
             Event::Scalar(s, style, anchor, tag) => {
                 let node = YNode {
@@ -163,10 +191,7 @@ impl MarkedEventReceiver for Builder {
                     self.push(n, a);
                 }
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(n) => self.push(n, 0),
-                None => self.fail(line, "found undefined alias"),
-            },
+            Event::Alias(id) => self.alias(id, line),
             _ => {}
         }
     }
@@ -180,9 +205,52 @@ impl Builder {
         }
     }
 
+    /// Past [`MAX_DEPTH`] nothing more is built (the file is refused):
+    /// true for the events of those inner collections.
+    fn too_deep(&mut self, ev: &Event, line: usize) -> bool {
+        let opens = matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..));
+        let closes = matches!(ev, Event::SequenceEnd | Event::MappingEnd);
+        if self.skipped_depth > 0 {
+            if opens {
+                self.skipped_depth += 1;
+            } else if closes {
+                self.skipped_depth -= 1;
+            }
+            return true;
+        }
+        if opens && self.stack.len() >= MAX_DEPTH {
+            self.fail(
+                line,
+                &format!("YAML nested more than {MAX_DEPTH} levels deep"),
+            );
+            self.skipped_depth = 1;
+            return true;
+        }
+        false
+    }
+
+    /// Copies an anchored node, within the expansion budget.
+    fn alias(&mut self, id: usize, line: usize) {
+        if self.error.is_some() {
+            return;
+        }
+        let Some((node, size)) = self.anchors.get(&id) else {
+            return self.fail(line, "found undefined alias");
+        };
+        self.expanded += size;
+        if self.expanded > MAX_ALIAS_NODES {
+            let msg =
+                format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)");
+            return self.fail(line, &msg);
+        }
+        let node = node.clone();
+        self.push(node, 0);
+    }
+
     fn push(&mut self, node: YNode, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors
+                .insert(anchor, (node.clone(), node_count(&node)));
         }
         let depth = self.stack.len();
         match self.stack.last_mut() {

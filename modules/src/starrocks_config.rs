@@ -90,6 +90,25 @@ pub fn conf_value(v: &Value) -> Result<String, String> {
     }
 }
 
+/// A key and value that fit on one `key = value` line. Conf keys are
+/// identifiers: a key with blanks, quotes, `=`, `#` or a line break (or a
+/// value with a line break) would write a line that reads back as another
+/// key, so every run would add it again, or inject extra settings.
+pub fn check_entry(key: &str, value: &str) -> Result<(), String> {
+    let key_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if key.is_empty() || !key.chars().all(key_char) {
+        return Err(format!(
+            "{key:?} is not a conf key (letters, digits, `_`, `.` and `-` only)"
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "the value of `{key}` must be one line without control characters"
+        ));
+    }
+    Ok(())
+}
+
 /// Check the value of a key whose format StarRocks is strict about;
 /// unknown keys pass.
 pub fn validate_setting(key: &str, value: &str) -> Result<(), String> {
@@ -161,7 +180,9 @@ pub fn edit_conf(text: &str, set: &[(String, String)], remove: &[String]) -> (St
     let mut conf = ConfFile::parse(text);
     let mut report = EditReport::default();
     for (k, v) in set {
-        match conf.set(k, v) {
+        // Blanks around a value are not part of it when the file is read
+        // back: writing them would make every later run "change" the line.
+        match conf.set(k, v.trim()) {
             SetResult::Added => report.added.push(k.clone()),
             SetResult::Updated => report.updated.push(k.clone()),
             SetResult::Unchanged => {}
@@ -197,6 +218,8 @@ impl Module for StarrocksConfig {
             }
             let v = conf_value(v)
                 .map_err(|e| ModuleError::failed(format!("starrocks_config: `{k}` {e}")))?;
+            check_entry(k, &v)
+                .map_err(|e| ModuleError::failed(format!("starrocks_config: {e}")))?;
             if o.validate {
                 validate_setting(k, &v).map_err(|e| {
                     ModuleError::failed(format!("starrocks_config: invalid `{k}`: {e}"))

@@ -37,10 +37,10 @@ impl Diagnostic {
         let mut out = format!("error: {}", self.msg);
         if self.pos.line > 0 {
             out.push_str(&format!("\n --> {}", self.pos));
-            if let Some(src) = source_line(&self.pos) {
+            if let Some(line) = source_line(&self.pos) {
                 let num = self.pos.line.to_string();
                 let pad = " ".repeat(num.len());
-                let col = self.pos.col.max(1);
+                let (src, col) = excerpt(&line, self.pos.col.max(1));
                 let caret_len = token_len(&src, col);
                 out.push_str(&format!(
                     "\n{pad} |\n{num} | {src}\n{pad} | {}{}",
@@ -63,6 +63,31 @@ fn source_line(pos: &Pos) -> Option<String> {
     text.lines()
         .nth(pos.line - 1)
         .map(|l| l.trim_end().to_string())
+}
+
+/// Longest source line shown whole; longer ones (minified JSON, a
+/// generated file) are cut to a window around the column.
+const MAX_EXCERPT_CHARS: usize = 120;
+
+/// The part of `line` to show and the column within it.
+fn excerpt(line: &str, col: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= MAX_EXCERPT_CHARS {
+        return (line.to_string(), col);
+    }
+    let start = col
+        .saturating_sub(MAX_EXCERPT_CHARS / 2)
+        .min(len.saturating_sub(MAX_EXCERPT_CHARS));
+    let mut shown: String = line.chars().skip(start).take(MAX_EXCERPT_CHARS).collect();
+    let mut col = col - start;
+    if start > 0 {
+        shown.insert_str(0, "...");
+        col += 3;
+    }
+    if start + MAX_EXCERPT_CHARS < len {
+        shown.push_str("...");
+    }
+    (shown, col)
 }
 
 /// Length of the token starting at `col` (a key, a word), at least 1.

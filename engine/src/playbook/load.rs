@@ -102,6 +102,17 @@ impl Loader {
         Ok(Playbook { path, plays })
     }
 
+    /// Load and validate a playbook given as text, as if read from `path`
+    /// (imports are still resolved relative to it). Lets fuzzers and tools
+    /// check a playbook without writing it to disk first.
+    pub fn load_playbook_text(&self, path: &Path, text: &str) -> Result<Playbook, Diagnostic> {
+        let path = absolute(path);
+        let docs = yaml::load_str(text, Arc::new(path.clone()))?;
+        let mut plays = Vec::new();
+        self.playbook_docs(&path, &docs, &Keywords::default(), &mut vec![], &mut plays)?;
+        Ok(Playbook { path, plays })
+    }
+
     fn playbook_file(
         &self,
         path: &Path,
@@ -123,6 +134,19 @@ impl Loader {
             ));
         }
         let docs = yaml::load_file(path)?;
+        self.playbook_docs(path, &docs, inherited, stack, plays)
+    }
+
+    /// The plays of one playbook file's parsed documents (only the first
+    /// document counts, like ansible).
+    fn playbook_docs(
+        &self,
+        path: &Path,
+        docs: &[Node],
+        inherited: &Keywords,
+        stack: &mut Vec<PathBuf>,
+        plays: &mut Vec<Arc<Play>>,
+    ) -> Result<(), Diagnostic> {
         let Some(doc) = docs.first() else {
             return Ok(());
         };

@@ -221,10 +221,25 @@ fn check_arg_templates(found: &ActionFound) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Source text quoted in a message: long ones (generated, minified) are
+/// cut so the message stays readable; the position points at the rest.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(MAX).collect();
+    format!("{head}...")
+}
+
 fn check_value_templates(v: &Value, pos: &Pos) -> Result<(), Diagnostic> {
     match v {
-        Value::String(s) => crate::template::check_syntax(s, false)
-            .map_err(|e| Diagnostic::new(format!("template syntax error in `{s}`: {e}"), pos)),
+        Value::String(s) => crate::template::check_syntax(s, false).map_err(|e| {
+            Diagnostic::new(
+                format!("template syntax error in `{}`: {e}", shorten(s)),
+                pos,
+            )
+        }),
         Value::Array(a) => a.iter().try_for_each(|x| check_value_templates(x, pos)),
         Value::Object(m) => m.values().try_for_each(|x| check_value_templates(x, pos)),
         _ => Ok(()),
@@ -248,7 +263,7 @@ fn check_keyword_templates(node: &Node) -> Result<(), Diagnostic> {
                 if let Kind::Str(s) = &item.kind {
                     crate::template::check_syntax(s, true).map_err(|e| {
                         Diagnostic::new(
-                            format!("syntax error in the conditional `{s}`: {e}"),
+                            format!("syntax error in the conditional `{}`: {e}", shorten(s)),
                             &item.pos,
                         )
                     })?;
@@ -652,9 +667,47 @@ pub fn apply_keyword(kw: &mut Keywords, key: &str, v: &Node) -> Result<(), Diagn
         },
         "name" => {}
         _ => {
+            check_bool_keyword(key, v)?;
             kw.opts.insert(key.to_string(), v.to_json());
             kw.positions.insert(key.to_string(), v.pos.clone());
         }
     }
     Ok(())
+}
+
+/// Keywords whose value ansible converts to a boolean.
+const BOOL_KEYWORDS: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "check_mode",
+    "delegate_facts",
+    "diff",
+    "force_handlers",
+    "gather_facts",
+    "ignore_errors",
+    "ignore_unreachable",
+    "no_log",
+    "run_once",
+];
+
+/// A literal string that is not one of ansible's boolean spellings is
+/// refused when loading (ansible fails the task at run time, after the
+/// tasks before it have run). Templates are checked when rendered.
+fn check_bool_keyword(key: &str, v: &Node) -> Result<(), Diagnostic> {
+    const SPELLINGS: &[&str] = &[
+        "y", "yes", "on", "1", "true", "t", "n", "no", "off", "0", "false", "f",
+    ];
+    match &v.kind {
+        Kind::Str(s)
+            if BOOL_KEYWORDS.contains(&key)
+                && !crate::template::is_template(s)
+                && !SPELLINGS.contains(&s.trim().to_lowercase().as_str()) =>
+        {
+            Err(Diagnostic::new(
+                format!("Error processing keyword '{key}': The value '{s}' could not be converted to 'bool'."),
+                &v.pos,
+            ))
+        }
+        _ => Ok(()),
+    }
 }

@@ -10,16 +10,37 @@ use std::sync::Arc;
 /// Read and parse a file; every document of the stream is returned.
 pub fn load_file(path: &Path) -> Result<Vec<Node>, YamlError> {
     let file = Arc::new(path.to_path_buf());
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         YamlError::new(
             format!("cannot read {}: {e}", path.display()),
             Pos::new(file.clone(), 0, 0),
         )
     })?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| not_utf8(&file, e.as_bytes(), e.utf8_error()))?;
     if crate::vault::is_vault(text.as_bytes()) {
         return load_vault_file(&text, file);
     }
     load_str(&text, file)
+}
+
+/// Where the first byte that is not UTF-8 is, as a position.
+fn not_utf8(file: &Arc<PathBuf>, bytes: &[u8], e: std::str::Utf8Error) -> YamlError {
+    let valid = &bytes[..e.valid_up_to()];
+    let line = 1 + valid.iter().filter(|b| **b == b'\n').count();
+    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let col = 1 + String::from_utf8_lossy(&valid[line_start..])
+        .chars()
+        .count();
+    YamlError::new(
+        format!(
+            "{} is not valid UTF-8 (byte 0x{:02X} at line {line}, column {col})",
+            file.display(),
+            bytes[e.valid_up_to()]
+        ),
+        Pos::new(file.clone(), line, col),
+    )
+    .hint("save the file as UTF-8")
 }
 
 /// A whole vault-encrypted file (`ansible-vault encrypt vars.yml`): every
@@ -55,6 +76,8 @@ pub fn load_str(text: &str, file: Arc<PathBuf>) -> Result<Vec<Node>, YamlError> 
         file,
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
+        expanded: 0,
+        depth: 0,
     };
     b.stream()
 }
@@ -62,7 +85,34 @@ pub fn load_str(text: &str, file: Arc<PathBuf>) -> Result<Vec<Node>, YamlError> 
 struct Builder<'a> {
     file: Arc<PathBuf>,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and how many nodes each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied in by aliases so far (bounded: see [`MAX_ALIAS_NODES`]).
+    expanded: usize,
+    /// Collections open around the current node.
+    depth: usize,
+}
+
+/// Deepest collection nesting accepted. Everything that walks the tree
+/// later recurses, so a deeper document (`[[[[...`, or thousands of
+/// indented mappings) would overflow the stack instead of failing cleanly.
+const MAX_DEPTH: usize = 128;
+
+/// How many nodes aliases may copy into one file. Each alias is a full
+/// copy, so nested aliases grow exponentially ("billion laughs"): a few
+/// hundred bytes would otherwise take all memory.
+const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Nodes in a tree (the node itself included).
+fn node_count(n: &Node) -> usize {
+    1 + match &n.kind {
+        Kind::Seq(items) => items.iter().map(node_count).sum(),
+        Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| node_count(k) + node_count(v))
+            .sum(),
+        _ => 0,
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -113,11 +163,21 @@ impl<'a> Builder<'a> {
         let pos = self.pos(&span);
         let (node, anchor) = match ev {
             Event::Alias(id) => {
-                let mut n = self
+                let (n, size) = self
                     .anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| YamlError::new("alias to an unknown anchor", pos.clone()))?;
+                self.expanded += size;
+                if self.expanded > MAX_ALIAS_NODES {
+                    return Err(YamlError::new(
+                        format!("YAML aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                        pos,
+                    )
+                    .hint(
+                        "each `*alias` copies its anchor; nested aliases multiply (an alias bomb?)",
+                    ));
+                }
+                let mut n = n.clone();
                 n.pos = pos;
                 return Ok(n);
             }
@@ -126,6 +186,7 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.refuse_tag(tag.as_deref(), &pos)?;
+                self.enter(&pos)?;
                 let mut items = Vec::new();
                 loop {
                     let (ev, span) = self.next()?;
@@ -134,11 +195,15 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(ev, span)?);
                 }
+                self.depth -= 1;
                 (Node::new(Kind::Seq(items), pos), anchor)
             }
             Event::MappingStart(anchor, tag) => {
                 self.refuse_tag(tag.as_deref(), &pos)?;
-                (self.mapping(pos)?, anchor)
+                self.enter(&pos)?;
+                let map = self.mapping(pos)?;
+                self.depth -= 1;
+                (map, anchor)
             }
             other => {
                 return Err(YamlError::new(
@@ -148,9 +213,21 @@ impl<'a> Builder<'a> {
             }
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors
+                .insert(anchor, (node.clone(), node_count(&node)));
         }
         Ok(node)
+    }
+
+    fn enter(&mut self, pos: &Pos) -> Result<(), YamlError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(YamlError::new(
+                format!("YAML nested more than {MAX_DEPTH} levels deep"),
+                pos.clone(),
+            ));
+        }
+        Ok(())
     }
 
     fn mapping(&mut self, pos: Pos) -> Result<Node, YamlError> {
