@@ -141,8 +141,10 @@ fn a_wrong_or_missing_vault_password_for_group_vars_fails_before_any_task() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_ne!(out.status.code(), Some(0), "{vault_args:?}: {stderr}");
         assert!(stderr.contains(want), "{vault_args:?}: {stderr}");
+        // The playbook's own group_vars/ check (validation) or the
+        // inventory loader, whichever reads the file first.
         assert!(
-            stderr.contains("cannot decrypt this vault file"),
+            stderr.contains("cannot decrypt"),
             "{vault_args:?}: {stderr}"
         );
         assert!(

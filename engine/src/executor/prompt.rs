@@ -70,12 +70,14 @@ fn ask(p: &VarPrompt, default: Option<&Value>) -> Result<String, String> {
 }
 
 fn read_line(label: &str, private: bool) -> Result<String, String> {
-    let mut out = std::io::stdout();
-    let _ = write!(out, "{label}");
-    let _ = out.flush();
+    // Echo goes off before the label shows, so an answer typed (or pasted)
+    // right after it is never echoed.
     if private {
         let _ = std::process::Command::new("stty").arg("-echo").status();
     }
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{label}");
+    let _ = out.flush();
     let mut line = String::new();
     let read = std::io::stdin().lock().read_line(&mut line);
     if private {
