@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use srplay_engine::module::{
     ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
 };
+use srplay_engine::template::TemplateSyntax;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +42,9 @@ pub struct TemplateOptions {
     pub unsafe_writes: Option<bool>,
 }
 
+/// Ansible accepts the real sequences and their backslash-escaped spellings.
+const NEWLINE_CHOICES: &[&str] = &["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"];
+
 const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new("src", ArgType::Path, "The template on the controller (looked up in `templates/`).").required(),
     ArgSpec::new("dest", ArgType::Path, "Where to write the rendered template on the target.").required(),
@@ -48,16 +52,16 @@ const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new("force", ArgType::Bool, "Replace a file whose content differs; `false` only writes when missing.").default("true"),
     ArgSpec::new("follow", ArgType::Bool, "Follow a symlink at the destination.").default("false"),
     ArgSpec::new("validate", ArgType::Str, "Command checking the rendered file (`%s` = its temp path) before it replaces the destination."),
-    ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file.").choices(&["\n", "\r", "\r\n"]).default("\"\\n\""),
+    ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file; the escaped forms `'\\n'`, `'\\r'`, `'\\r\\n'` (YAML single quotes) are accepted too.").choices(NEWLINE_CHOICES).default("\"\\n\""),
     ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file; only utf-8 is supported.").default("utf-8"),
-    ArgSpec::new("block_start_string", ArgType::Str, "Only the default `{%` is supported."),
-    ArgSpec::new("block_end_string", ArgType::Str, "Only the default `%}` is supported."),
-    ArgSpec::new("variable_start_string", ArgType::Str, "Only the default `{{` is supported."),
-    ArgSpec::new("variable_end_string", ArgType::Str, "Only the default `}}` is supported."),
-    ArgSpec::new("comment_start_string", ArgType::Str, "Only the default `{#` is supported."),
-    ArgSpec::new("comment_end_string", ArgType::Str, "Only the default `#}` is supported."),
-    ArgSpec::new("trim_blocks", ArgType::Bool, "Only the default (true) is supported.").default("true"),
-    ArgSpec::new("lstrip_blocks", ArgType::Bool, "Only the default (false) is supported.").default("false"),
+    ArgSpec::new("block_start_string", ArgType::Str, "The string marking the beginning of a block.").default("{%"),
+    ArgSpec::new("block_end_string", ArgType::Str, "The string marking the end of a block.").default("%}"),
+    ArgSpec::new("variable_start_string", ArgType::Str, "The string marking the beginning of a print statement.").default("{{"),
+    ArgSpec::new("variable_end_string", ArgType::Str, "The string marking the end of a print statement.").default("}}"),
+    ArgSpec::new("comment_start_string", ArgType::Str, "The string marking the beginning of a comment.").default("{#"),
+    ArgSpec::new("comment_end_string", ArgType::Str, "The string marking the end of a comment.").default("#}"),
+    ArgSpec::new("trim_blocks", ArgType::Bool, "Remove the first newline after a block.").default("true"),
+    ArgSpec::new("lstrip_blocks", ArgType::Bool, "Strip tabs and spaces from the start of a line up to a block.").default("false"),
     FILE_COMMON[0], FILE_COMMON[1], FILE_COMMON[2], FILE_COMMON[3], FILE_COMMON[4],
     FILE_COMMON[5], FILE_COMMON[6], FILE_COMMON[7], FILE_COMMON[8],
 ];
@@ -104,11 +108,12 @@ impl Module for Template {
         })?;
         let extra = template_vars(ctx, &path, &o.dest);
         let name = path.to_string_lossy().into_owned();
-        let rendered = match ctx.renderer.render(&name, &source, &extra) {
+        let syntax = syntax_of(&o);
+        let rendered = match ctx.renderer.render_with(&name, &source, &extra, &syntax) {
             Ok(r) => r,
             Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
         };
-        let rendered = apply_newlines(&rendered, o.newline_sequence.as_deref().unwrap_or("\n"));
+        let rendered = apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()));
         let mut src = Source::bytes(rendered.into_bytes());
         src.display = name.clone();
         src.basename = path
@@ -145,30 +150,43 @@ impl Module for Template {
 }
 
 fn unsupported(o: &TemplateOptions) -> Option<String> {
-    let custom = [
-        (&o.block_start_string, "{%"),
-        (&o.block_end_string, "%}"),
-        (&o.variable_start_string, "{{"),
-        (&o.variable_end_string, "}}"),
-        (&o.comment_start_string, "{#"),
-        (&o.comment_end_string, "#}"),
-    ];
-    if custom
-        .iter()
-        .any(|(v, d)| v.as_deref().is_some_and(|v| v != *d))
-    {
-        return Some("template: custom Jinja delimiters are not supported".into());
-    }
-    if o.trim_blocks == Some(false) || o.lstrip_blocks == Some(true) {
-        return Some(
-            "template: only trim_blocks=true and lstrip_blocks=false are supported".into(),
-        );
-    }
     match o.output_encoding.as_deref() {
         None | Some("utf-8") | Some("utf8") | Some("UTF-8") => None,
         Some(e) => Some(format!(
             "template: output_encoding {e} is not supported (only utf-8)"
         )),
+    }
+}
+
+/// The task's Jinja syntax: Ansible's defaults where an option is unset.
+fn syntax_of(o: &TemplateOptions) -> TemplateSyntax {
+    let d = TemplateSyntax::default();
+    let pick = |v: &Option<String>, def: &str| v.clone().unwrap_or_else(|| def.to_string());
+    TemplateSyntax {
+        trim_blocks: o.trim_blocks.unwrap_or(d.trim_blocks),
+        lstrip_blocks: o.lstrip_blocks.unwrap_or(d.lstrip_blocks),
+        block: (
+            pick(&o.block_start_string, &d.block.0),
+            pick(&o.block_end_string, &d.block.1),
+        ),
+        variable: (
+            pick(&o.variable_start_string, &d.variable.0),
+            pick(&o.variable_end_string, &d.variable.1),
+        ),
+        comment: (
+            pick(&o.comment_start_string, &d.comment.0),
+            pick(&o.comment_end_string, &d.comment.1),
+        ),
+    }
+}
+
+/// The real newline sequence for an option value; `'\r\n'` written in
+/// YAML single quotes arrives as backslash escapes and means CR LF.
+fn newline_sequence(opt: Option<&str>) -> &'static str {
+    match opt {
+        Some("\r") | Some("\\r") => "\r",
+        Some("\r\n") | Some("\\r\\n") => "\r\n",
+        _ => "\n",
     }
 }
 
@@ -227,6 +245,22 @@ mod tests {
         ];
         for (input, seq, want) in cases {
             assert_eq!(apply_newlines(input, seq), want);
+        }
+    }
+
+    #[test]
+    fn newline_option_table() {
+        let cases = [
+            (None, "\n"),
+            (Some("\n"), "\n"),
+            (Some("\\n"), "\n"),
+            (Some("\r"), "\r"),
+            (Some("\\r"), "\r"),
+            (Some("\r\n"), "\r\n"),
+            (Some("\\r\\n"), "\r\n"),
+        ];
+        for (opt, want) in cases {
+            assert_eq!(newline_sequence(opt), want, "{opt:?}");
         }
     }
 }
