@@ -3,8 +3,8 @@
 //! at BOF or EOF), or that matching lines are gone.
 
 use crate::file::FILE_COMMON;
+use crate::util::pyregex::PyRegex;
 use crate::util::{self, attrs, textfile, write};
-use regex::Regex;
 use serde::Deserialize;
 use srplay_engine::module::{
     ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
@@ -94,7 +94,7 @@ impl Module for Lineinfile {
         let regexp = o
             .regexp
             .as_deref()
-            .map(Regex::new)
+            .map(PyRegex::new)
             .transpose()
             .map_err(|e| ModuleError::failed(format!("regexp: {e}")))?;
         let cur = textfile::read(ctx, &o.path).await?;
@@ -133,7 +133,7 @@ fn body(line: &str) -> &str {
     line.strip_suffix('\n').unwrap_or(line)
 }
 
-fn is_match(re: Option<&Regex>, search: Option<&str>, line: &str) -> bool {
+fn is_match(re: Option<&PyRegex>, search: Option<&str>, line: &str) -> bool {
     match (re, search) {
         (Some(r), _) => r.is_match(body(line)),
         (None, Some(s)) => line.contains(s),
@@ -143,7 +143,7 @@ fn is_match(re: Option<&Regex>, search: Option<&str>, line: &str) -> bool {
 
 pub fn present_edit(
     o: &LineinfileOptions,
-    re: Option<&Regex>,
+    re: Option<&PyRegex>,
     text: &str,
 ) -> Result<Edit, ModuleError> {
     let mut lines = textfile::readlines(text);
@@ -154,7 +154,7 @@ pub fn present_edit(
         (None, Some(b)) if b != "BOF" => Some(b),
         _ => None,
     }
-    .map(Regex::new)
+    .map(PyRegex::new)
     .transpose()
     .map_err(|e| ModuleError::failed(format!("insertafter/insertbefore: {e}")))?;
     let (mut idx0, mut idx1): (isize, isize) = (-1, -1);
@@ -199,13 +199,9 @@ pub fn present_edit(
         let i = idx0 as usize;
         let mut new_line = match (backrefs, found_match, re) {
             (true, Some(_), Some(r)) => {
-                let caps_line = lines[i].clone();
-                let caps = r.captures(body(&caps_line));
-                let mut dst = String::new();
-                if let Some(c) = caps {
-                    c.expand(&textfile::python_template(&line), &mut dst);
-                }
-                dst
+                let template = textfile::python_template(&line);
+                r.expand_first(body(&lines[i]), &template)
+                    .unwrap_or_default()
             }
             _ => line.clone(),
         };
@@ -252,7 +248,7 @@ pub fn present_edit(
     })
 }
 
-pub fn absent_edit(o: &LineinfileOptions, re: Option<&Regex>, text: &str) -> Edit {
+pub fn absent_edit(o: &LineinfileOptions, re: Option<&PyRegex>, text: &str) -> Edit {
     let lines = textfile::readlines(text);
     let line = o.line.clone().unwrap_or_default();
     let mut found = 0;
@@ -410,7 +406,7 @@ mod tests {
         ];
         for (o, before, after, msg) in cases {
             let o2 = opts(o.clone());
-            let re = o2.regexp.as_deref().map(|r| Regex::new(r).unwrap());
+            let re = o2.regexp.as_deref().map(|r| PyRegex::new(r).unwrap());
             let e = present_edit(&o2, re.as_ref(), before).unwrap();
             assert_eq!((e.text.as_str(), e.msg.as_str()), (after, msg), "{o}");
         }
@@ -425,7 +421,7 @@ mod tests {
         ];
         for (o, before, after, n) in cases {
             let o2 = opts(o.clone());
-            let re = o2.regexp.as_deref().map(|r| Regex::new(r).unwrap());
+            let re = o2.regexp.as_deref().map(|r| PyRegex::new(r).unwrap());
             let e = absent_edit(&o2, re.as_ref(), before);
             assert_eq!((e.text.as_str(), e.found), (after, n), "{o}");
         }
