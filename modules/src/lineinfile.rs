@@ -115,8 +115,28 @@ impl Module for Lineinfile {
             }
             absent_edit(&o, regexp.as_ref(), &cur.text())
         };
-        finish(ctx, &o, &cur, edit, present).await
+        let mut out = finish(ctx, &o, &cur, edit, present).await?;
+        out.warnings.extend(empty_pattern_warnings(&o));
+        Ok(out)
     }
+}
+
+/// Ansible's warnings for an empty `regexp`/`search_string`, which match
+/// every line.
+fn empty_pattern_warnings(o: &LineinfileOptions) -> Vec<String> {
+    const EVERY: &str = "which will match every line in the file. This may have unintended \
+        consequences, such as replacing the last line in the file rather than appending.";
+    let mut w = Vec::new();
+    if o.regexp.as_deref() == Some("") {
+        w.push(format!(
+            "The regular expression is an empty string, {EVERY} If this is desired, use '^' to \
+             match every line in the file and avoid this warning."
+        ));
+    }
+    if o.search_string.as_deref() == Some("") {
+        w.push(format!("The search string is an empty string, {EVERY}"));
+    }
+    w
 }
 
 /// The new text and what to say about it.
