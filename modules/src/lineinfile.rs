@@ -121,6 +121,28 @@ impl Module for Lineinfile {
     }
 }
 
+/// Where a write of `path` lands: its symlinks resolved when it exists
+/// and is one (one round trip only for links, told by `readlink`).
+async fn real_path(
+    ctx: &ModuleContext,
+    path: &str,
+    cur: &textfile::Current,
+) -> Result<String, ModuleError> {
+    if !cur.exists() {
+        return Ok(path.to_string());
+    }
+    let q = srplay_engine::shell::quote(path);
+    let out = ctx
+        .exec(format!("[ -L {q} ] && readlink -f -- {q}; true"))
+        .await?;
+    let real = out.stdout_str().trim_end_matches('\n').to_string();
+    Ok(if real.is_empty() {
+        path.to_string()
+    } else {
+        real
+    })
+}
+
 /// Ansible's warnings for an empty `regexp`/`search_string`, which match
 /// every line.
 fn empty_pattern_warnings(o: &LineinfileOptions) -> Vec<String> {
@@ -316,18 +338,27 @@ async fn finish(
     }
     let mut backup = String::new();
     if edit.changed && !ctx.check_mode {
+        // Like Ansible: the backup is named after `path`, the new content
+        // goes to its real path, so a symlink stays a link.
+        let target = real_path(ctx, &o.path, cur).await?;
+        let mut want_backup = o.backup.unwrap_or(false);
+        if want_backup && target != o.path {
+            backup = crate::util::write::backup(ctx, &o.path).await?;
+            want_backup = false;
+        }
         match textfile::save_or_fail(
             ctx,
-            &o.path,
+            &target,
             edit.text.clone().into_bytes(),
             cur,
             o.validate.as_deref(),
-            o.backup.unwrap_or(false),
+            want_backup,
             true,
         )
         .await?
         {
-            Ok(b) => backup = b.unwrap_or_default(),
+            Ok(Some(b)) => backup = b,
+            Ok(None) => {}
             Err(failed) => return Ok(failed),
         }
     }
