@@ -199,7 +199,6 @@ fn template_vars(ctx: &ModuleContext, path: &std::path::Path, dest: &str) -> Map
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    let _ = ctx;
     let mut m = Map::new();
     m.insert("template_path".into(), json!(full.to_string_lossy()));
     m.insert("template_fullpath".into(), json!(full.to_string_lossy()));
@@ -212,7 +211,10 @@ fn template_vars(ctx: &ModuleContext, path: &std::path::Path, dest: &str) -> Map
             .format("%Y-%m-%d %H:%M:%S%.6f")
             .to_string()),
     );
-    m.insert("ansible_managed".into(), json!("Ansible managed"));
+    // A play/task `ansible_managed` var wins over the injected default.
+    if !ctx.vars.contains_key("ansible_managed") {
+        m.insert("ansible_managed".into(), json!("Ansible managed"));
+    }
     m
 }
 
