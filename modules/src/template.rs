@@ -72,6 +72,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ("dest", "Destination file."),
         ("src", "The template used."),
         ("checksum", "sha1 of the rendered file."),
+        ("md5sum", "md5 of the rendered file, when it was written."),
         ("backup_file", "Name of the backup file created."),
         ("mode", "Permissions of the file, e.g. `0644`."),
         ("owner", "Owner's name."),
@@ -114,6 +115,7 @@ impl Module for Template {
             Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
         };
         let rendered = apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()));
+        let md5 = md5_hex(rendered.as_bytes());
         let mut src = Source::bytes(rendered.into_bytes());
         src.display = name.clone();
         src.basename = path
@@ -145,8 +147,28 @@ impl Module for Template {
             original_basename: None,
         };
         crate::util::write::check_validate(o.validate.as_deref())?;
-        copy::copy_file(ctx, &copy_opts, &src, &o.dest).await
+        let out = copy::copy_file(ctx, &copy_opts, &src, &o.dest).await?;
+        // Ansible's copy module (run only when the file changes) adds it.
+        Ok(if out.changed && !out.failed && !ctx.check_mode {
+            out.with("md5sum", md5)
+        } else {
+            out
+        })
     }
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+#[test]
+fn md5_of_known_text() {
+    assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
 }
 
 fn unsupported(o: &TemplateOptions) -> Option<String> {

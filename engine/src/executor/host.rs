@@ -58,7 +58,14 @@ impl TemplateRenderer for Renderer {
         extra: &Map<String, Value>,
         syntax: &TemplateSyntax,
     ) -> Result<String, String> {
-        render_text_with(source, &self.0.with_extra(extra), syntax)
+        // Ansible's template search path: the template's own dir, then
+        // the `templates/` dir above it (role or playbook).
+        let dir = std::path::Path::new(name).parent().map(|d| d.to_path_buf());
+        let dirs: Vec<_> = dir
+            .iter()
+            .flat_map(|d| [d.clone(), d.join("templates")])
+            .collect();
+        render_text_with(source, &self.0.with_extra(extra), syntax, &dirs)
             .map_err(|e| format!("{name}: {}", e.msg))
     }
 }

@@ -8,6 +8,7 @@ use minijinja::value::Value as JValue;
 use minijinja::{Environment, Error, ErrorKind, Expression, Template};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why a value could not be rendered, in words a user can act on.
@@ -155,18 +156,30 @@ pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateEr
 }
 
 /// [`render_text`] with a `template` task's syntax options (trim/lstrip
-/// blocks, custom delimiters). Non-default syntaxes get their own
-/// environment, built once per distinct syntax; their templates are not
-/// cached (a template file is rendered once per host).
+/// blocks, custom delimiters) and the directories `include`, `import` and
+/// `extends` find other templates in. Non-default syntaxes get their own
+/// environment, built once per distinct syntax; templates loaded from
+/// `dirs` are not cached (a template file is rendered once per host).
 pub fn render_text_with(
     src: &str,
     vars: &Arc<LazyVars>,
     syntax: &TemplateSyntax,
+    dirs: &[PathBuf],
 ) -> Result<String, TemplateError> {
-    if *syntax == TemplateSyntax::default() {
+    let loads = ["include", "import", "extends"]
+        .iter()
+        .any(|k| src.contains(k));
+    if *syntax == TemplateSyntax::default() && !loads {
         return render_text(src, vars);
     }
-    let env = syntax_environment(syntax).map_err(|e| TemplateError::new(e, false))?;
+    let base = if *syntax == TemplateSyntax::default() {
+        environment()
+    } else {
+        syntax_environment(syntax).map_err(|e| TemplateError::new(e, false))?
+    };
+    let mut env = base.clone();
+    let dirs = dirs.to_vec();
+    env.set_loader(move |name| load_from(&dirs, name));
     let text = if syntax.default_delimiters() {
         super::filters::raw_string_literals(src).into_owned()
     } else {
@@ -174,6 +187,22 @@ pub fn render_text_with(
     };
     env.render_str(&text, JValue::from_dyn_object(vars.clone()))
         .map_err(|e| describe(e, src, vars))
+}
+
+/// A template named by `include`/`import`, from the first dir holding it.
+fn load_from(dirs: &[PathBuf], name: &str) -> Result<Option<String>, Error> {
+    for d in dirs {
+        let p = d.join(name);
+        if p.is_file() {
+            return std::fs::read_to_string(&p).map(Some).map_err(|e| {
+                Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("could not read {}: {e}", p.display()),
+                )
+            });
+        }
+    }
+    Ok(None)
 }
 
 /// The process-wide environment for one non-default syntax.
