@@ -114,6 +114,7 @@ impl Module for Template {
             Ok(r) => r,
             Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
         };
+        let rendered = keep_trailing_newlines(&source, rendered);
         let rendered = apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()));
         let md5 = md5_hex(rendered.as_bytes());
         let mut src = Source::bytes(rendered.into_bytes());
@@ -249,6 +250,15 @@ fn user_name(uid: u32) -> Option<String> {
     })
 }
 
+/// Ansible's templar gives the result back the trailing newlines of the
+/// template that block tags (`trim_blocks`) ate.
+fn keep_trailing_newlines(source: &str, mut rendered: String) -> String {
+    let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = count(source).saturating_sub(count(&rendered));
+    rendered.extend(std::iter::repeat_n('\n', missing));
+    rendered
+}
+
 fn apply_newlines(text: &str, seq: &str) -> String {
     if seq == "\n" {
         return text.to_string();
@@ -269,6 +279,24 @@ mod tests {
         ];
         for (input, seq, want) in cases {
             assert_eq!(apply_newlines(input, seq), want);
+        }
+    }
+
+    #[test]
+    fn trailing_newlines_table() {
+        let cases = [
+            ("{% endfor %}\n", "    ", "    \n"),
+            ("a\n", "a\n", "a\n"),
+            ("a", "a", "a"),
+            ("{% if x %}\n\n", "", "\n\n"),
+            ("a\n", "a\n\n", "a\n\n"),
+        ];
+        for (src, out, want) in cases {
+            assert_eq!(
+                keep_trailing_newlines(src, out.to_string()),
+                want,
+                "{src:?}"
+            );
         }
     }
 
