@@ -119,6 +119,9 @@ impl Module for Template {
         let md5 = md5_hex(rendered.as_bytes());
         let mut src = Source::bytes(rendered.into_bytes());
         src.display = name.clone();
+        if o.mode.as_deref() == Some("preserve") {
+            src.mode = Some(copy::local_mode(&path));
+        }
         src.basename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
