@@ -53,7 +53,7 @@ const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new("follow", ArgType::Bool, "Follow a symlink at the destination.").default("false"),
     ArgSpec::new("validate", ArgType::Str, "Command checking the rendered file (`%s` = its temp path) before it replaces the destination."),
     ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file; the escaped forms `'\\n'`, `'\\r'`, `'\\r\\n'` (YAML single quotes) are accepted too.").choices(NEWLINE_CHOICES).default("\"\\n\""),
-    ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file; only utf-8 is supported.").default("utf-8"),
+    ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file (a WHATWG encoding label such as `windows-1252`).").default("utf-8"),
     ArgSpec::new("block_start_string", ArgType::Str, "The string marking the beginning of a block.").default("{%"),
     ArgSpec::new("block_end_string", ArgType::Str, "The string marking the end of a block.").default("%}"),
     ArgSpec::new("variable_start_string", ArgType::Str, "The string marking the beginning of a print statement.").default("{{"),
@@ -116,8 +116,9 @@ impl Module for Template {
         };
         let rendered = keep_trailing_newlines(&source, rendered);
         let rendered = apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()));
-        let md5 = md5_hex(rendered.as_bytes());
-        let mut src = Source::bytes(rendered.into_bytes());
+        let bytes = encode(rendered, o.output_encoding.as_deref());
+        let md5 = md5_hex(&bytes);
+        let mut src = Source::bytes(bytes);
         src.display = name.clone();
         if o.mode.as_deref() == Some("preserve") {
             src.mode = Some(copy::local_mode(&path));
@@ -176,11 +177,23 @@ fn md5_of_known_text() {
 }
 
 fn unsupported(o: &TemplateOptions) -> Option<String> {
-    match o.output_encoding.as_deref() {
-        None | Some("utf-8") | Some("utf8") | Some("UTF-8") => None,
-        Some(e) => Some(format!(
-            "template: output_encoding {e} is not supported (only utf-8)"
-        )),
+    encoding_of(o.output_encoding.as_deref())
+        .err()
+        .map(|e| format!("template: output_encoding {e} is not supported"))
+}
+
+/// The `output_encoding` (empty means utf-8, as in Ansible's action).
+fn encoding_of(label: Option<&str>) -> Result<&'static encoding_rs::Encoding, String> {
+    let label = label.filter(|l| !l.is_empty()).unwrap_or("utf-8");
+    encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| label.to_string())
+}
+
+/// The rendered text in the file's encoding; characters it cannot hold
+/// become HTML numeric references (encoding_rs's replacement).
+fn encode(text: String, label: Option<&str>) -> Vec<u8> {
+    match encoding_of(label) {
+        Ok(enc) if enc != encoding_rs::UTF_8 => enc.encode(&text).0.into_owned(),
+        _ => text.into_bytes(),
     }
 }
 
