@@ -52,10 +52,11 @@ impl PyRegex {
         match self {
             PyRegex::Fast(r) => Ok((r.replace_all(text, template), r.find_iter(text).count())),
             PyRegex::Fancy(r) => {
-                let count = r
-                    .find_iter(text)
-                    .try_fold(0, |n, m| m.map(|_| n + 1))
-                    .map_err(|e| e.to_string())?;
+                let mut count = 0;
+                for m in r.find_iter(text) {
+                    m.map_err(|e| e.to_string())?;
+                    count += 1;
+                }
                 let out = r
                     .try_replacen(text, 0, template)
                     .map_err(|e| e.to_string())?;
