@@ -115,7 +115,13 @@ impl Module for Template {
             Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
         };
         let rendered = keep_trailing_newlines(&source, rendered);
-        let rendered = apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()));
+        // ansible-core 2.19 returns text without template syntax as is,
+        // never through Jinja, so its newline_sequence does not apply.
+        let rendered = if has_syntax(&source, &syntax) {
+            apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()))
+        } else {
+            rendered
+        };
         let bytes = encode(rendered, o.output_encoding.as_deref());
         let md5 = md5_hex(&bytes);
         let mut src = Source::bytes(bytes);
@@ -264,6 +270,13 @@ fn user_name(uid: u32) -> Option<String> {
         let f: Vec<&str> = l.split(':').collect();
         (f.get(2)?.parse::<u32>().ok()? == uid).then(|| f[0].to_string())
     })
+}
+
+/// Does the template hold any of its syntax's start delimiters?
+fn has_syntax(source: &str, syntax: &TemplateSyntax) -> bool {
+    [&syntax.block.0, &syntax.variable.0, &syntax.comment.0]
+        .iter()
+        .any(|d| source.contains(d.as_str()))
 }
 
 /// Ansible's templar gives the result back the trailing newlines of the
