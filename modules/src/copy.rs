@@ -130,7 +130,8 @@ impl Module for Copy {
     }
 }
 
-fn local_mode(p: &Path) -> String {
+/// A controller file's permission bits as `0NNN` (`mode: preserve`).
+pub fn local_mode(p: &Path) -> String {
     use std::os::unix::fs::PermissionsExt;
     let m = std::fs::metadata(p)
         .map(|m| m.permissions().mode() & 0o7777)

@@ -3,8 +3,8 @@
 //! at BOF or EOF), or that matching lines are gone.
 
 use crate::file::FILE_COMMON;
+use crate::util::pyregex::PyRegex;
 use crate::util::{self, attrs, textfile, write};
-use regex::Regex;
 use serde::Deserialize;
 use srplay_engine::module::{
     ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
@@ -94,7 +94,7 @@ impl Module for Lineinfile {
         let regexp = o
             .regexp
             .as_deref()
-            .map(Regex::new)
+            .map(PyRegex::new)
             .transpose()
             .map_err(|e| ModuleError::failed(format!("regexp: {e}")))?;
         let cur = textfile::read(ctx, &o.path).await?;
@@ -115,8 +115,50 @@ impl Module for Lineinfile {
             }
             absent_edit(&o, regexp.as_ref(), &cur.text())
         };
-        finish(ctx, &o, &cur, edit, present).await
+        let mut out = finish(ctx, &o, &cur, edit, present).await?;
+        out.warnings.extend(empty_pattern_warnings(&o));
+        Ok(out)
     }
+}
+
+/// Where a write of `path` lands: its symlinks resolved when it exists
+/// and is one (one round trip only for links, told by `readlink`).
+async fn real_path(
+    ctx: &ModuleContext,
+    path: &str,
+    cur: &textfile::Current,
+) -> Result<String, ModuleError> {
+    if !cur.exists() {
+        return Ok(path.to_string());
+    }
+    let q = srplay_engine::shell::quote(path);
+    let out = ctx
+        .exec(format!("[ -L {q} ] && readlink -f -- {q}; true"))
+        .await?;
+    let real = out.stdout_str().trim_end_matches('\n').to_string();
+    Ok(if real.is_empty() {
+        path.to_string()
+    } else {
+        real
+    })
+}
+
+/// Ansible's warnings for an empty `regexp`/`search_string`, which match
+/// every line.
+fn empty_pattern_warnings(o: &LineinfileOptions) -> Vec<String> {
+    const EVERY: &str = "which will match every line in the file. This may have unintended \
+        consequences, such as replacing the last line in the file rather than appending.";
+    let mut w = Vec::new();
+    if o.regexp.as_deref() == Some("") {
+        w.push(format!(
+            "The regular expression is an empty string, {EVERY} If this is desired, use '^' to \
+             match every line in the file and avoid this warning."
+        ));
+    }
+    if o.search_string.as_deref() == Some("") {
+        w.push(format!("The search string is an empty string, {EVERY}"));
+    }
+    w
 }
 
 /// The new text and what to say about it.
@@ -133,7 +175,7 @@ fn body(line: &str) -> &str {
     line.strip_suffix('\n').unwrap_or(line)
 }
 
-fn is_match(re: Option<&Regex>, search: Option<&str>, line: &str) -> bool {
+fn is_match(re: Option<&PyRegex>, search: Option<&str>, line: &str) -> bool {
     match (re, search) {
         (Some(r), _) => r.is_match(body(line)),
         (None, Some(s)) => line.contains(s),
@@ -143,7 +185,7 @@ fn is_match(re: Option<&Regex>, search: Option<&str>, line: &str) -> bool {
 
 pub fn present_edit(
     o: &LineinfileOptions,
-    re: Option<&Regex>,
+    re: Option<&PyRegex>,
     text: &str,
 ) -> Result<Edit, ModuleError> {
     let mut lines = textfile::readlines(text);
@@ -154,7 +196,7 @@ pub fn present_edit(
         (None, Some(b)) if b != "BOF" => Some(b),
         _ => None,
     }
-    .map(Regex::new)
+    .map(PyRegex::new)
     .transpose()
     .map_err(|e| ModuleError::failed(format!("insertafter/insertbefore: {e}")))?;
     let (mut idx0, mut idx1): (isize, isize) = (-1, -1);
@@ -199,13 +241,9 @@ pub fn present_edit(
         let i = idx0 as usize;
         let mut new_line = match (backrefs, found_match, re) {
             (true, Some(_), Some(r)) => {
-                let caps_line = lines[i].clone();
-                let caps = r.captures(body(&caps_line));
-                let mut dst = String::new();
-                if let Some(c) = caps {
-                    c.expand(&textfile::python_template(&line), &mut dst);
-                }
-                dst
+                let template = textfile::python_template(&line);
+                r.expand_first(body(&lines[i]), &template)
+                    .unwrap_or_default()
             }
             _ => line.clone(),
         };
@@ -252,7 +290,7 @@ pub fn present_edit(
     })
 }
 
-pub fn absent_edit(o: &LineinfileOptions, re: Option<&Regex>, text: &str) -> Edit {
+pub fn absent_edit(o: &LineinfileOptions, re: Option<&PyRegex>, text: &str) -> Edit {
     let lines = textfile::readlines(text);
     let line = o.line.clone().unwrap_or_default();
     let mut found = 0;
@@ -300,18 +338,27 @@ async fn finish(
     }
     let mut backup = String::new();
     if edit.changed && !ctx.check_mode {
+        // Like Ansible: the backup is named after `path`, the new content
+        // goes to its real path, so a symlink stays a link.
+        let target = real_path(ctx, &o.path, cur).await?;
+        let mut want_backup = o.backup.unwrap_or(false);
+        if want_backup && target != o.path {
+            backup = crate::util::write::backup(ctx, &o.path).await?;
+            want_backup = false;
+        }
         match textfile::save_or_fail(
             ctx,
-            &o.path,
+            &target,
             edit.text.clone().into_bytes(),
             cur,
             o.validate.as_deref(),
-            o.backup.unwrap_or(false),
+            want_backup,
             true,
         )
         .await?
         {
-            Ok(b) => backup = b.unwrap_or_default(),
+            Ok(Some(b)) => backup = b,
+            Ok(None) => {}
             Err(failed) => return Ok(failed),
         }
     }
@@ -410,7 +457,7 @@ mod tests {
         ];
         for (o, before, after, msg) in cases {
             let o2 = opts(o.clone());
-            let re = o2.regexp.as_deref().map(|r| Regex::new(r).unwrap());
+            let re = o2.regexp.as_deref().map(|r| PyRegex::new(r).unwrap());
             let e = present_edit(&o2, re.as_ref(), before).unwrap();
             assert_eq!((e.text.as_str(), e.msg.as_str()), (after, msg), "{o}");
         }
@@ -425,7 +472,7 @@ mod tests {
         ];
         for (o, before, after, n) in cases {
             let o2 = opts(o.clone());
-            let re = o2.regexp.as_deref().map(|r| Regex::new(r).unwrap());
+            let re = o2.regexp.as_deref().map(|r| PyRegex::new(r).unwrap());
             let e = absent_edit(&o2, re.as_ref(), before);
             assert_eq!((e.text.as_str(), e.found), (after, n), "{o}");
         }

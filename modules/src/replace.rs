@@ -2,6 +2,7 @@
 //! file, optionally only between `after` and `before` matches.
 
 use crate::file::FILE_COMMON;
+use crate::util::pyregex::PyRegex;
 use crate::util::{self, attrs, textfile, write};
 use regex::Regex;
 use serde::Deserialize;
@@ -194,15 +195,12 @@ fn section_pattern(o: &ReplaceOptions) -> String {
 
 /// The new contents and the number of replacements; `None` when the
 /// after/before section is not found.
-pub fn substitute(
-    o: &ReplaceOptions,
-    contents: &str,
-) -> Result<Option<(String, usize)>, regex::Error> {
+pub fn substitute(o: &ReplaceOptions, contents: &str) -> Result<Option<(String, usize)>, String> {
     let pattern = section_pattern(o);
     let (start, end) = if pattern.is_empty() {
         (0, contents.len())
     } else {
-        let re = Regex::new(&format!("(?s){pattern}"))?;
+        let re = Regex::new(&format!("(?s){pattern}")).map_err(|e| e.to_string())?;
         let Some(c) = re.captures(contents) else {
             return Ok(None);
         };
@@ -212,10 +210,9 @@ pub fn substitute(
         (m.start(), m.end())
     };
     let section = &contents[start..end];
-    let re = Regex::new(&format!("(?m){}", o.regexp))?;
-    let count = re.find_iter(section).count();
+    let re = PyRegex::new(&format!("(?m){}", o.regexp))?;
     let template = textfile::python_template(o.replace.as_deref().unwrap_or(""));
-    let replaced = re.replace_all(section, template.as_str());
+    let (replaced, count) = re.replace_all(section, template.as_str())?;
     Ok(Some((
         format!("{}{}{}", &contents[..start], replaced, &contents[end..]),
         count,

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use srplay_engine::module::{
     ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
 };
+use srplay_engine::template::TemplateSyntax;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +42,9 @@ pub struct TemplateOptions {
     pub unsafe_writes: Option<bool>,
 }
 
+/// Ansible accepts the real sequences and their backslash-escaped spellings.
+const NEWLINE_CHOICES: &[&str] = &["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"];
+
 const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new("src", ArgType::Path, "The template on the controller (looked up in `templates/`).").required(),
     ArgSpec::new("dest", ArgType::Path, "Where to write the rendered template on the target.").required(),
@@ -48,16 +52,16 @@ const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new("force", ArgType::Bool, "Replace a file whose content differs; `false` only writes when missing.").default("true"),
     ArgSpec::new("follow", ArgType::Bool, "Follow a symlink at the destination.").default("false"),
     ArgSpec::new("validate", ArgType::Str, "Command checking the rendered file (`%s` = its temp path) before it replaces the destination."),
-    ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file.").choices(&["\n", "\r", "\r\n"]).default("\"\\n\""),
-    ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file; only utf-8 is supported.").default("utf-8"),
-    ArgSpec::new("block_start_string", ArgType::Str, "Only the default `{%` is supported."),
-    ArgSpec::new("block_end_string", ArgType::Str, "Only the default `%}` is supported."),
-    ArgSpec::new("variable_start_string", ArgType::Str, "Only the default `{{` is supported."),
-    ArgSpec::new("variable_end_string", ArgType::Str, "Only the default `}}` is supported."),
-    ArgSpec::new("comment_start_string", ArgType::Str, "Only the default `{#` is supported."),
-    ArgSpec::new("comment_end_string", ArgType::Str, "Only the default `#}` is supported."),
-    ArgSpec::new("trim_blocks", ArgType::Bool, "Only the default (true) is supported.").default("true"),
-    ArgSpec::new("lstrip_blocks", ArgType::Bool, "Only the default (false) is supported.").default("false"),
+    ArgSpec::new("newline_sequence", ArgType::Str, "Newline sequence of the written file; the escaped forms `'\\n'`, `'\\r'`, `'\\r\\n'` (YAML single quotes) are accepted too.").choices(NEWLINE_CHOICES).default("\"\\n\""),
+    ArgSpec::new("output_encoding", ArgType::Str, "Encoding of the written file (a WHATWG encoding label such as `windows-1252`).").default("utf-8"),
+    ArgSpec::new("block_start_string", ArgType::Str, "The string marking the beginning of a block.").default("{%"),
+    ArgSpec::new("block_end_string", ArgType::Str, "The string marking the end of a block.").default("%}"),
+    ArgSpec::new("variable_start_string", ArgType::Str, "The string marking the beginning of a print statement.").default("{{"),
+    ArgSpec::new("variable_end_string", ArgType::Str, "The string marking the end of a print statement.").default("}}"),
+    ArgSpec::new("comment_start_string", ArgType::Str, "The string marking the beginning of a comment.").default("{#"),
+    ArgSpec::new("comment_end_string", ArgType::Str, "The string marking the end of a comment.").default("#}"),
+    ArgSpec::new("trim_blocks", ArgType::Bool, "Remove the first newline after a block.").default("true"),
+    ArgSpec::new("lstrip_blocks", ArgType::Bool, "Strip tabs and spaces from the start of a line up to a block.").default("false"),
     FILE_COMMON[0], FILE_COMMON[1], FILE_COMMON[2], FILE_COMMON[3], FILE_COMMON[4],
     FILE_COMMON[5], FILE_COMMON[6], FILE_COMMON[7], FILE_COMMON[8],
 ];
@@ -68,6 +72,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ("dest", "Destination file."),
         ("src", "The template used."),
         ("checksum", "sha1 of the rendered file."),
+        ("md5sum", "md5 of the rendered file, when it was written."),
         ("backup_file", "Name of the backup file created."),
         ("mode", "Permissions of the file, e.g. `0644`."),
         ("owner", "Owner's name."),
@@ -104,13 +109,26 @@ impl Module for Template {
         })?;
         let extra = template_vars(ctx, &path, &o.dest);
         let name = path.to_string_lossy().into_owned();
-        let rendered = match ctx.renderer.render(&name, &source, &extra) {
+        let syntax = syntax_of(&o);
+        let rendered = match ctx.renderer.render_with(&name, &source, &extra, &syntax) {
             Ok(r) => r,
             Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
         };
-        let rendered = apply_newlines(&rendered, o.newline_sequence.as_deref().unwrap_or("\n"));
-        let mut src = Source::bytes(rendered.into_bytes());
+        let rendered = keep_trailing_newlines(&source, rendered);
+        // ansible-core 2.19 returns text without template syntax as is,
+        // never through Jinja, so its newline_sequence does not apply.
+        let rendered = if has_syntax(&source, &syntax) {
+            apply_newlines(&rendered, newline_sequence(o.newline_sequence.as_deref()))
+        } else {
+            rendered
+        };
+        let bytes = encode(rendered, o.output_encoding.as_deref());
+        let md5 = md5_hex(&bytes);
+        let mut src = Source::bytes(bytes);
         src.display = name.clone();
+        if o.mode.as_deref() == Some("preserve") {
+            src.mode = Some(copy::local_mode(&path));
+        }
         src.basename = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -140,35 +158,80 @@ impl Module for Template {
             original_basename: None,
         };
         crate::util::write::check_validate(o.validate.as_deref())?;
-        copy::copy_file(ctx, &copy_opts, &src, &o.dest).await
+        let out = copy::copy_file(ctx, &copy_opts, &src, &o.dest).await?;
+        // Ansible's copy module (run only when the file changes) adds it.
+        Ok(if out.changed && !out.failed && !ctx.check_mode {
+            out.with("md5sum", md5)
+        } else {
+            out
+        })
     }
 }
 
-fn unsupported(o: &TemplateOptions) -> Option<String> {
-    let custom = [
-        (&o.block_start_string, "{%"),
-        (&o.block_end_string, "%}"),
-        (&o.variable_start_string, "{{"),
-        (&o.variable_end_string, "}}"),
-        (&o.comment_start_string, "{#"),
-        (&o.comment_end_string, "#}"),
-    ];
-    if custom
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
         .iter()
-        .any(|(v, d)| v.as_deref().is_some_and(|v| v != *d))
-    {
-        return Some("template: custom Jinja delimiters are not supported".into());
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+#[test]
+fn md5_of_known_text() {
+    assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+}
+
+fn unsupported(o: &TemplateOptions) -> Option<String> {
+    encoding_of(o.output_encoding.as_deref())
+        .err()
+        .map(|e| format!("template: output_encoding {e} is not supported"))
+}
+
+/// The `output_encoding` (empty means utf-8, as in Ansible's action).
+fn encoding_of(label: Option<&str>) -> Result<&'static encoding_rs::Encoding, String> {
+    let label = label.filter(|l| !l.is_empty()).unwrap_or("utf-8");
+    encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| label.to_string())
+}
+
+/// The rendered text in the file's encoding; characters it cannot hold
+/// become HTML numeric references (encoding_rs's replacement).
+fn encode(text: String, label: Option<&str>) -> Vec<u8> {
+    match encoding_of(label) {
+        Ok(enc) if enc != encoding_rs::UTF_8 => enc.encode(&text).0.into_owned(),
+        _ => text.into_bytes(),
     }
-    if o.trim_blocks == Some(false) || o.lstrip_blocks == Some(true) {
-        return Some(
-            "template: only trim_blocks=true and lstrip_blocks=false are supported".into(),
-        );
+}
+
+/// The task's Jinja syntax: Ansible's defaults where an option is unset.
+fn syntax_of(o: &TemplateOptions) -> TemplateSyntax {
+    let d = TemplateSyntax::default();
+    let pick = |v: &Option<String>, def: &str| v.clone().unwrap_or_else(|| def.to_string());
+    TemplateSyntax {
+        trim_blocks: o.trim_blocks.unwrap_or(d.trim_blocks),
+        lstrip_blocks: o.lstrip_blocks.unwrap_or(d.lstrip_blocks),
+        block: (
+            pick(&o.block_start_string, &d.block.0),
+            pick(&o.block_end_string, &d.block.1),
+        ),
+        variable: (
+            pick(&o.variable_start_string, &d.variable.0),
+            pick(&o.variable_end_string, &d.variable.1),
+        ),
+        comment: (
+            pick(&o.comment_start_string, &d.comment.0),
+            pick(&o.comment_end_string, &d.comment.1),
+        ),
     }
-    match o.output_encoding.as_deref() {
-        None | Some("utf-8") | Some("utf8") | Some("UTF-8") => None,
-        Some(e) => Some(format!(
-            "template: output_encoding {e} is not supported (only utf-8)"
-        )),
+}
+
+/// The real newline sequence for an option value; `'\r\n'` written in
+/// YAML single quotes arrives as backslash escapes and means CR LF.
+fn newline_sequence(opt: Option<&str>) -> &'static str {
+    match opt {
+        Some("\r") | Some("\\r") => "\r",
+        Some("\r\n") | Some("\\r\\n") => "\r\n",
+        _ => "\n",
     }
 }
 
@@ -181,7 +244,6 @@ fn template_vars(ctx: &ModuleContext, path: &std::path::Path, dest: &str) -> Map
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    let _ = ctx;
     let mut m = Map::new();
     m.insert("template_path".into(), json!(full.to_string_lossy()));
     m.insert("template_fullpath".into(), json!(full.to_string_lossy()));
@@ -194,7 +256,10 @@ fn template_vars(ctx: &ModuleContext, path: &std::path::Path, dest: &str) -> Map
             .format("%Y-%m-%d %H:%M:%S%.6f")
             .to_string()),
     );
-    m.insert("ansible_managed".into(), json!("Ansible managed"));
+    // A play/task `ansible_managed` var wins over the injected default.
+    if !ctx.vars.contains_key("ansible_managed") {
+        m.insert("ansible_managed".into(), json!("Ansible managed"));
+    }
     m
 }
 
@@ -205,6 +270,22 @@ fn user_name(uid: u32) -> Option<String> {
         let f: Vec<&str> = l.split(':').collect();
         (f.get(2)?.parse::<u32>().ok()? == uid).then(|| f[0].to_string())
     })
+}
+
+/// Does the template hold any of its syntax's start delimiters?
+fn has_syntax(source: &str, syntax: &TemplateSyntax) -> bool {
+    [&syntax.block.0, &syntax.variable.0, &syntax.comment.0]
+        .iter()
+        .any(|d| source.contains(d.as_str()))
+}
+
+/// Ansible's templar gives the result back the trailing newlines of the
+/// template that block tags (`trim_blocks`) ate.
+fn keep_trailing_newlines(source: &str, mut rendered: String) -> String {
+    let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let missing = count(source).saturating_sub(count(&rendered));
+    rendered.extend(std::iter::repeat_n('\n', missing));
+    rendered
 }
 
 fn apply_newlines(text: &str, seq: &str) -> String {
@@ -227,6 +308,40 @@ mod tests {
         ];
         for (input, seq, want) in cases {
             assert_eq!(apply_newlines(input, seq), want);
+        }
+    }
+
+    #[test]
+    fn trailing_newlines_table() {
+        let cases = [
+            ("{% endfor %}\n", "    ", "    \n"),
+            ("a\n", "a\n", "a\n"),
+            ("a", "a", "a"),
+            ("{% if x %}\n\n", "", "\n\n"),
+            ("a\n", "a\n\n", "a\n\n"),
+        ];
+        for (src, out, want) in cases {
+            assert_eq!(
+                keep_trailing_newlines(src, out.to_string()),
+                want,
+                "{src:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn newline_option_table() {
+        let cases = [
+            (None, "\n"),
+            (Some("\n"), "\n"),
+            (Some("\\n"), "\n"),
+            (Some("\r"), "\r"),
+            (Some("\\r"), "\r"),
+            (Some("\r\n"), "\r\n"),
+            (Some("\\r\\n"), "\r\n"),
+        ];
+        for (opt, want) in cases {
+            assert_eq!(newline_sequence(opt), want, "{opt:?}");
         }
     }
 }

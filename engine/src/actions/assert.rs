@@ -6,7 +6,14 @@ use serde_json::Value;
 
 pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[
-        ArgSpec::new("that", ArgType::List, "Conditions that must all be true").required(),
+        // Raw, not List: a lone string is one condition (commas inside it
+        // belong to the expression), as in ansible-core.
+        ArgSpec::new(
+            "that",
+            ArgType::Raw,
+            "Conditions that must all be true (a list, or one condition)",
+        )
+        .required(),
         ArgSpec::new("fail_msg", ArgType::Raw, "Message when an assertion fails").aliases(&["msg"]),
         ArgSpec::new("success_msg", ArgType::Raw, "Message when all pass"),
         ArgSpec::new("quiet", ArgType::Bool, "Print less").default("false"),

@@ -10,7 +10,9 @@ use crate::connection::{Become, BecomeMethod};
 use crate::module::{ModuleContext, ModuleError, Outcome, TemplateRenderer};
 use crate::output::{item_label, HostEvent, Status};
 use crate::playbook::{Loop, Task};
-use crate::template::{condition, render_text, render_value_in, LazyVars};
+use crate::template::{
+    condition, render_text, render_text_with, render_value_in, LazyVars, TemplateSyntax,
+};
 use crate::vars::omit_token;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -57,6 +59,24 @@ impl TemplateRenderer for Renderer {
         extra: &Map<String, Value>,
     ) -> Result<String, String> {
         render_text(source, &self.0.with_extra(extra)).map_err(|e| format!("{name}: {}", e.msg))
+    }
+
+    fn render_with(
+        &self,
+        name: &str,
+        source: &str,
+        extra: &Map<String, Value>,
+        syntax: &TemplateSyntax,
+    ) -> Result<String, String> {
+        // Ansible's template search path: the template's own dir, then
+        // the `templates/` dir above it (role or playbook).
+        let dir = std::path::Path::new(name).parent().map(|d| d.to_path_buf());
+        let dirs: Vec<_> = dir
+            .iter()
+            .flat_map(|d| [d.clone(), d.join("templates")])
+            .collect();
+        render_text_with(source, &self.0.with_extra(extra), syntax, &dirs)
+            .map_err(|e| format!("{name}: {}", e.msg))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, ExecRequest, Stdin};
 use crate::connection::{FileAttrs, PutSource};
+use crate::template::TemplateSyntax;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +19,23 @@ pub trait TemplateRenderer: Send + Sync {
         source: &str,
         extra: &Map<String, Value>,
     ) -> Result<String, String>;
+
+    /// [`render`](Self::render) with a `template` task's Jinja syntax
+    /// options. Renderers that only know the default syntax refuse others.
+    fn render_with(
+        &self,
+        name: &str,
+        source: &str,
+        extra: &Map<String, Value>,
+        syntax: &TemplateSyntax,
+    ) -> Result<String, String> {
+        if *syntax == TemplateSyntax::default() {
+            return self.render(name, source, extra);
+        }
+        Err(format!(
+            "{name}: this renderer does not support custom template syntax"
+        ))
+    }
 }
 
 /// Progress of a long wait (BE decommission, wait_for). The engine draws a

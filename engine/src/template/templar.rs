@@ -2,11 +2,13 @@
 //! of compiled expressions and templates (compiling dominates otherwise).
 
 use super::lazy::LazyVars;
+use super::syntax::TemplateSyntax;
 use super::{is_template, lone_expression, to_json};
 use minijinja::value::Value as JValue;
 use minijinja::{Environment, Error, ErrorKind, Expression, Template};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why a value could not be rendered, in words a user can act on.
@@ -151,6 +153,77 @@ pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateEr
     let t = template(src).map_err(|e| describe(e, src, vars))?;
     t.render(JValue::from_dyn_object(vars.clone()))
         .map_err(|e| describe(e, src, vars))
+}
+
+/// [`render_text`] with a `template` task's syntax options (trim/lstrip
+/// blocks, custom delimiters) and the directories `include`, `import` and
+/// `extends` find other templates in. Non-default syntaxes get their own
+/// environment, built once per distinct syntax; templates loaded from
+/// `dirs` are not cached (a template file is rendered once per host).
+pub fn render_text_with(
+    src: &str,
+    vars: &Arc<LazyVars>,
+    syntax: &TemplateSyntax,
+    dirs: &[PathBuf],
+) -> Result<String, TemplateError> {
+    let loads = ["include", "import", "extends"]
+        .iter()
+        .any(|k| src.contains(k));
+    if *syntax == TemplateSyntax::default() && !loads {
+        return render_text(src, vars);
+    }
+    let base = if *syntax == TemplateSyntax::default() {
+        environment()
+    } else {
+        syntax_environment(syntax).map_err(|e| TemplateError::new(e, false))?
+    };
+    let mut env = base.clone();
+    let dirs = dirs.to_vec();
+    env.set_loader(move |name| load_from(&dirs, name));
+    let text = if syntax.default_delimiters() {
+        super::filters::raw_string_literals(src).into_owned()
+    } else {
+        src.to_string()
+    };
+    env.render_str(&text, JValue::from_dyn_object(vars.clone()))
+        .map_err(|e| describe(e, src, vars))
+}
+
+/// A template named by `include`/`import`, from the first dir holding it.
+fn load_from(dirs: &[PathBuf], name: &str) -> Result<Option<String>, Error> {
+    for d in dirs {
+        let p = d.join(name);
+        if p.is_file() {
+            return std::fs::read_to_string(&p).map(Some).map_err(|e| {
+                Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("could not read {}: {e}", p.display()),
+                )
+            });
+        }
+    }
+    Ok(None)
+}
+
+/// The process-wide environment for one non-default syntax.
+fn syntax_environment(syntax: &TemplateSyntax) -> Result<&'static Environment<'static>, String> {
+    type EnvCache = Mutex<HashMap<TemplateSyntax, &'static Environment<'static>>>;
+    static C: OnceLock<EnvCache> = OnceLock::new();
+    let cache = C.get_or_init(Default::default);
+    if let Some(env) = cache.lock().expect("not poisoned").get(syntax) {
+        return Ok(env);
+    }
+    let config = syntax.config()?;
+    let mut env = super::new_environment();
+    super::lookup::register(&mut env);
+    env.set_syntax(config);
+    // Few distinct syntaxes exist in a run; each lives as long as it.
+    let env: &'static Environment<'static> = Box::leak(Box::new(env));
+    cache
+        .lock()
+        .expect("not poisoned")
+        .insert(syntax.clone(), env);
+    Ok(env)
 }
 
 /// Render every string inside a value.

@@ -7,6 +7,7 @@ pub mod checksum;
 pub mod clock;
 pub mod diff;
 pub mod mode;
+pub mod pyregex;
 pub mod run;
 pub mod shlex;
 pub mod stat;

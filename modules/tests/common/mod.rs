@@ -28,7 +28,23 @@ impl TemplateRenderer for TestRenderer {
         source: &str,
         extra: &Map<String, Value>,
     ) -> Result<String, String> {
-        let env = srplay_engine::template::new_environment();
+        self.render_with(
+            name,
+            source,
+            extra,
+            &srplay_engine::template::TemplateSyntax::default(),
+        )
+    }
+
+    fn render_with(
+        &self,
+        name: &str,
+        source: &str,
+        extra: &Map<String, Value>,
+        syntax: &srplay_engine::template::TemplateSyntax,
+    ) -> Result<String, String> {
+        let mut env = srplay_engine::template::new_environment();
+        env.set_syntax(syntax.config()?);
         let mut all = (*self.vars).clone();
         for (k, v) in extra {
             all.insert(k.clone(), v.clone());
