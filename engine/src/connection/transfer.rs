@@ -29,8 +29,9 @@ pub const TEMP_MARKER: &str = ".srplay-tmp-";
 /// Remove temp files of interrupted writes in `$dir` (the controller or
 /// the target died mid-write, so nothing removed them). Temp names carry
 /// the writing shell's pid (`.<name>.srplay-tmp-<pid>-XXXXXX`); a temp is
-/// stale when that process is gone (or the name has no pid: older
-/// versions). Temps of the destination being written go at once; those
+/// stale when that process is gone or a zombie (a SIGKILLed writer whose
+/// parent died too is never reaped where PID 1 does not reap orphans,
+/// e.g. in containers), or the name has no pid (older versions). Temps of the destination being written go at once; those
 /// of other files in the directory only once untouched for a minute, so a
 /// concurrent writer on another host sharing the directory (NFS), whose
 /// pid means nothing here, is not disturbed while it writes.
@@ -38,7 +39,12 @@ const STALE_TEMP_CLEANUP: &str = "\
     for f in \"$dir\"/.*.srplay-tmp-*; do \
       [ -f \"$f\" ] || continue; \
       p=${f##*.srplay-tmp-}; p=${p%%-*}; \
-      case $p in ''|*[!0-9]*) ;; *) { [ -d \"/proc/$p\" ] || kill -0 \"$p\"; } 2>/dev/null && continue;; esac; \
+      case $p in ''|*[!0-9]*) ;; *) \
+        if [ -r \"/proc/$p/stat\" ]; then \
+          s=$(cat \"/proc/$p/stat\" 2>/dev/null); s=${s##*) }; \
+          case $s in Z*|'') ;; *) continue;; esac; \
+        elif kill -0 \"$p\" 2>/dev/null; then continue; fi;; \
+      esac; \
       case $f in \
         \"$dir/.$base.srplay-tmp-\"*) rm -f -- \"$f\";; \
         *) [ -n \"$(find \"$f\" -prune -mmin +1 2>/dev/null)\" ] && rm -f -- \"$f\";; \
