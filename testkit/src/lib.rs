@@ -10,12 +10,11 @@
 //! Fixtures panic with an actionable message when a system package is
 //! missing: a test that cannot run must fail, not skip.
 
-mod procs;
 mod sim_cluster;
 mod sshd;
 mod sys_user;
 
-pub use procs::{descendants, kill_tree};
 pub use sim_cluster::{srsim_bin, SimCluster, SimLayout, SrVersion};
+pub use srplay_engine::connection::proc_tree::{descendants, kill_tree};
 pub use sshd::Sshd;
 pub use sys_user::{SudoRule, SysUser};

@@ -219,15 +219,15 @@ impl Sshd {
     /// listeners: established connections break, new ones succeed.
     pub fn kill_sessions(&self) {
         for child in &self.instances {
-            for pid in crate::procs::descendants(child.id()) {
-                crate::procs::kill_tree(pid);
+            for pid in crate::descendants(child.id()) {
+                crate::kill_tree(pid);
             }
         }
     }
 
     fn stop(&mut self) {
         for child in &mut self.instances {
-            crate::procs::kill_tree(child.id());
+            crate::kill_tree(child.id());
             let _ = child.wait();
         }
         self.instances.clear();

@@ -8,7 +8,7 @@
 
 mod become_wrap;
 mod local;
-mod proc_tree;
+pub mod proc_tree;
 pub mod ssh;
 mod transfer;
 

@@ -1,5 +1,6 @@
-//! Stopping a local command together with everything it started (Linux
-//! `/proc`; elsewhere only the command itself is stopped).
+//! Process trees over Linux `/proc`: stopping a local command together
+//! with everything it started (elsewhere only the command itself is
+//! stopped). The test fixtures (srplay-testkit) use the same functions.
 
 use std::collections::HashMap;
 
@@ -28,7 +29,8 @@ pub fn kill_tree(root: u32) {
     }
 }
 
-fn descendants(root: u32) -> Vec<u32> {
+/// Every live descendant of `root` (not `root` itself).
+pub fn descendants(root: u32) -> Vec<u32> {
     let parents = parent_map();
     let mut found = Vec::new();
     let mut frontier = vec![root];
