@@ -7,6 +7,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 oracle_bin=$(bash tests/setup.sh | tail -n 1)
 export SRPLAY_ORACLE_BIN="$oracle_bin"
+# One clean build: incremental caches would double the target dir (several
+# GB) for no gain, and CI machines can be short of disk.
+export CARGO_INCREMENTAL=0
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "$@"

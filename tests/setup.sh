@@ -18,7 +18,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have sshd || [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 have ssh || need_pkgs+=(openssh-client)
 have sudo || need_pkgs+=(sudo)
-have script || need_pkgs+=(bsdutils) # `script` gives tests/pause_tty.rs a pty
+have script || need_pkgs+=(bsdutils) # `script` gives tests/playbook/pause_tty.rs a pty
 have mariadbd || [ -x /usr/sbin/mariadbd ] || need_pkgs+=(mariadb-server)
 have mariadb || need_pkgs+=(mariadb-client)
 have ss || need_pkgs+=(iproute2)
