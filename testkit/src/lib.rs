@@ -7,9 +7,12 @@
 //! - [`SimCluster`]: a simulated StarRocks cluster (`starrocks-sim`
 //!   playground) with fast heartbeats, stopped on drop.
 //!
+//! - [`fuzz_replay`]: replays the inputs fuzzing once broke.
+//!
 //! Fixtures panic with an actionable message when a system package is
 //! missing: a test that cannot run must fail, not skip.
 
+pub mod fuzz_replay;
 mod sim_cluster;
 mod sshd;
 mod sys_user;

@@ -6,10 +6,15 @@
 //! arguments (whitespace-separated, relative to the case directory).
 //! JSON outputs are compared as values (key order free, list order
 //! significant); `--graph` and `--yaml` outputs are compared as text.
+//! The oracle runs through `oracle_batch.py`: one Python process imports
+//! ansible once and forks per command (a fresh interpreter per command
+//! made this the slowest test of the suite).
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// Output modes compared for each case; `true` marks JSON output.
 const MODES: &[(&[&str], bool)] = &[
@@ -63,42 +68,89 @@ fn case_args(dir: &Path) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
 }
 
+/// What one command printed and how it exited.
+#[derive(Deserialize)]
 struct Run {
     stdout: String,
+    #[serde(rename = "rc")]
     code: Option<i32>,
 }
 
-fn run(mut cmd: Command, dir: &Path) -> Run {
-    let out = cmd
-        .current_dir(dir)
+/// One oracle command: its working directory and argv (`ansible-inventory`
+/// or `ansible` first).
+#[derive(Serialize)]
+struct Job {
+    cwd: PathBuf,
+    argv: Vec<String>,
+}
+
+/// Runs the oracle commands through `oracle_batch.py` (ansible imported once,
+/// one fork per command), in two halves side by side; results in job order.
+fn ansible_batch(jobs: &[Job]) -> Vec<Run> {
+    let half = jobs.len().div_ceil(2).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(half)
+            .map(|chunk| s.spawn(move || ansible_batch_one(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("oracle worker"))
+            .collect()
+    })
+}
+
+fn ansible_batch_one(jobs: &[Job]) -> Vec<Run> {
+    let python = oracle().with_file_name("python");
+    let script = repo_root().join("tests/inventory/oracle_batch.py");
+    let mut child = Command::new(&python)
+        .arg(&script)
         .env("ANSIBLE_NOCOLOR", "1")
         .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", python.display()));
+    let input = serde_json::to_vec(jobs).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("oracle batch");
+    writer.join().unwrap().expect("write oracle jobs");
+    assert!(
+        out.status.success(),
+        "oracle batch failed: {:?}",
+        out.status
+    );
+    let runs: Vec<Run> = serde_json::from_slice(&out.stdout).expect("oracle batch output");
+    assert_eq!(runs.len(), jobs.len(), "oracle batch lost results");
+    runs
+}
+
+fn srplay(dir: &Path, args: &[String]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_srplay"))
+        .arg("inventory")
+        .args(args)
+        .current_dir(dir)
+        .env("LC_ALL", "C.UTF-8")
         .output()
-        .expect("spawn");
+        .expect("spawn srplay");
     Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         code: out.status.code(),
     }
 }
 
-fn srplay(dir: &Path, args: &[String]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_srplay"));
-    c.arg("inventory").args(args);
-    run(c, dir)
-}
-
-fn ansible(dir: &Path, args: &[String]) -> Run {
-    let mut c = Command::new(oracle());
-    c.args(args);
-    run(c, dir)
-}
-
-/// Compares one case in one mode; `Some(report)` on mismatch.
-fn compare(dir: &Path, mode: &[&str], json: bool) -> Option<String> {
+/// The full argument list of one case in one mode.
+fn mode_args(dir: &Path, mode: &[&str]) -> Vec<String> {
     let mut args = case_args(dir);
     args.extend(mode.iter().map(|s| s.to_string()));
-    let want = ansible(dir, &args);
-    let got = srplay(dir, &args);
+    args
+}
+
+/// Compares one case in one mode with the oracle's run; `Some(report)` on
+/// mismatch.
+fn compare(dir: &Path, mode: &[&str], json: bool, want: &Run) -> Option<String> {
+    let got = srplay(dir, &mode_args(dir, mode));
     let name = dir.file_name().unwrap().to_string_lossy();
     let same = if json {
         let parse = |s: &str| serde_json::from_str::<Value>(s).ok();
@@ -127,28 +179,25 @@ fn inventory_matches_ansible_inventory() {
         "expected at least 30 fixture cases, found {}",
         dirs.len()
     );
-    // The oracle is slow to start: spread cases over a few threads.
-    let workers = 3;
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let dirs = &dirs;
-                s.spawn(move || {
-                    let mut fails = Vec::new();
-                    for dir in dirs.iter().skip(w).step_by(workers) {
-                        for (mode, json) in MODES {
-                            fails.extend(compare(dir, mode, *json));
-                        }
-                    }
-                    fails
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker"))
-            .collect()
-    });
+    let pairs: Vec<(&PathBuf, &(&[&str], bool))> = dirs
+        .iter()
+        .flat_map(|d| MODES.iter().map(move |m| (d, m)))
+        .collect();
+    let jobs: Vec<Job> = pairs
+        .iter()
+        .map(|(dir, (mode, _))| Job {
+            cwd: dir.to_path_buf(),
+            argv: std::iter::once("ansible-inventory".to_string())
+                .chain(mode_args(dir, mode))
+                .collect(),
+        })
+        .collect();
+    let wants = ansible_batch(&jobs);
+    let failures: Vec<String> = pairs
+        .iter()
+        .zip(&wants)
+        .filter_map(|((dir, (mode, json)), want)| compare(dir, mode, *json, want))
+        .collect();
     assert!(
         failures.is_empty(),
         "{} mismatch(es) against ansible-inventory {}:\n{}",
@@ -162,7 +211,7 @@ fn inventory_matches_ansible_inventory() {
 /// order, as `ansible PATTERN --list-hosts` on the same inventory.
 #[test]
 fn host_patterns_match_ansible() {
-    let ansible_bin = oracle().with_file_name("ansible");
+    oracle();
     let dir = repo_root().join("tests/fixtures/inventory/cases/limit_group");
     let inv = inventory_parser::Inventory::load(&[dir.join("hosts.ini").to_string_lossy()])
         .expect("load");
@@ -191,17 +240,22 @@ fn host_patterns_match_ansible() {
         "prod:!web[0]",
         "&staging",
     ];
+    let jobs: Vec<Job> = patterns
+        .iter()
+        .map(|p| Job {
+            cwd: dir.clone(),
+            argv: ["ansible", p, "-i", "hosts.ini", "--list-hosts"]
+                .map(String::from)
+                .to_vec(),
+        })
+        .collect();
     let failures: Vec<String> = patterns
         .iter()
-        .filter_map(|p| {
-            let out = Command::new(&ansible_bin)
-                .args([p, "-i", "hosts.ini", "--list-hosts"])
-                .current_dir(&dir)
-                .output()
-                .expect("spawn ansible");
-            let text = String::from_utf8_lossy(&out.stdout);
+        .zip(ansible_batch(&jobs))
+        .filter_map(|(p, run)| {
             // "  hosts (N):" then one host per line, indented.
-            let want: Vec<String> = text
+            let want: Vec<String> = run
+                .stdout
                 .lines()
                 .skip(1)
                 .map(|l| l.trim().to_string())

@@ -4,26 +4,9 @@
 
 use srplay_modules::jvm_options::{self, FlagEdit};
 use srplay_modules::starrocks_config::{check_entry, edit_conf};
+use srplay_testkit::fuzz_replay::regression_cases;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-
-fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fuzz-regressions")
-        .join(target);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, Vec<u8>)> = rd
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 /// The conf_edit target's input: conf text, then after a `%%` line edit
 /// lines `set k=v` / `rm k` / `flag F` / `noflag F`.
@@ -50,9 +33,10 @@ fn split_edits(text: &str) -> (&str, Vec<(String, String)>, Vec<String>, FlagEdi
 /// second run with the same settings changes nothing.
 #[test]
 fn conf_edit_regressions() {
-    let cases = inputs("conf_edit");
-    assert!(!cases.is_empty());
-    for (name, input) in cases {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions/conf_edit");
+    for case in regression_cases(&dir) {
+        let (name, input) = (case.name, case.input);
         let text = String::from_utf8_lossy(&input).into_owned();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let (conf, set, remove, flags) = split_edits(&text);

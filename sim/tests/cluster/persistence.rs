@@ -81,10 +81,14 @@ fn metadata_survives_restart_and_kill() {
             .iter()
             .all(|r| r[8].as_deref() == Some("true"))
     });
+    // The restarted FE saves its state as the BEs come back, so its own
+    // in-flight temp file may be there; a killed writer's must not be.
+    let live_pid = std::fs::read_to_string(sim.host("fe1").root.join("fe/bin/fe.pid")).unwrap();
+    let in_flight = format!("srsim.tmp.{}", live_pid.trim());
     let leftovers: Vec<_> = std::fs::read_dir(&meta)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains(".tmp"))
+        .filter(|n| n.contains(".tmp") && *n != in_flight)
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
