@@ -140,6 +140,7 @@ pub async fn cleanup(
     ctx: &ModuleContext,
     jid: &str,
 ) -> Result<String, ConnectionError> {
+    JOBS.lock().expect("not poisoned").remove(jid);
     let f = format!("{DIR}/{}", quote(jid));
     let script = format!("rm -f {f} {f}.stdout {f}.stderr {f}.tmp; printf '%s' \"$HOME\"");
     let out = conn
