@@ -24,6 +24,19 @@ pub enum Persisted {
     },
 }
 
+impl Persisted {
+    /// [`Cluster::migrate`] on the metadata held; whether it changed.
+    pub fn migrate(&mut self) -> bool {
+        match self {
+            Persisted::Leader { cluster } => cluster.migrate(),
+            Persisted::Follower {
+                replica: Some(c), ..
+            } => c.migrate(),
+            Persisted::Follower { replica: None, .. } => false,
+        }
+    }
+}
+
 pub fn state_file(meta_dir: &Path) -> PathBuf {
     meta_dir.join("srsim.json")
 }
@@ -57,9 +70,16 @@ pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {
     }
     let p = state_file(meta_dir);
     match std::fs::read_to_string(&p) {
-        Ok(s) => Ok(Some(
-            serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-        )),
+        Ok(s) => {
+            let mut st: Persisted =
+                serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            // An older file kept root's password in plain text: rewrite it
+            // at once with the hash only.
+            if st.migrate() {
+                save(meta_dir, &st)?;
+            }
+            Ok(Some(st))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::anyhow!("{}: {e}", p.display())),
     }

@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
+use mysql_async::prelude::Queryable;
 use starrocks_sim::version::SrVersion;
 
 const NET: u8 = 80;
@@ -143,4 +144,84 @@ fn graceful_be_stop_reports_shutdown() {
     poll("BE back", || {
         get(&sim.backend(&be).unwrap(), "StatusCode") == "OK"
     });
+}
+
+/// `SET PASSWORD` stores only MySQL's native hash: the metadata file never
+/// holds the password, and logins after a restart are checked against the
+/// hash. A meta dir written by an older simulator (plain `root_password`)
+/// is read, and rewritten with the hash, at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_password_is_stored_as_its_hash_and_old_metadata_migrates() {
+    let sim = Sim::up(NET, 1, 0, 0, 0, SrVersion::Latest);
+    let state_file = sim.host("fe1").root.join("fe/meta/srsim.json");
+    let read_state = || -> (String, serde_json::Value) {
+        let text = std::fs::read_to_string(&state_file).unwrap();
+        let json = serde_json::from_str(&text).unwrap();
+        (text, json)
+    };
+    let logs_in = |password: Option<&'static str>| {
+        let sim = &sim;
+        async move {
+            for _ in 0..100 {
+                match sim.conn("fe1", password).await {
+                    Ok(c) => {
+                        c.disconnect().await.unwrap();
+                        return true;
+                    }
+                    Err(mysql_async::Error::Server(e)) if e.code == 1045 => return false,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                }
+            }
+            panic!("the FE never answered a login");
+        }
+    };
+
+    let mut c = sim.conn("fe1", None).await.unwrap();
+    c.query_drop("SET PASSWORD FOR 'root' = PASSWORD('s3cret-persisted')")
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    let (text, json) = read_state();
+    assert!(!text.contains("s3cret-persisted"), "{text}");
+    // SELECT PASSWORD('s3cret-persisted') on a MySQL 5.7 server.
+    assert_eq!(
+        json["cluster"]["root_password_hash"],
+        "*127DA32222090374DB228072349255755F836C7B"
+    );
+    assert!(json["cluster"].get("root_password").is_none(), "{text}");
+
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &["--graceful"]);
+    script(&sim, "fe1", "fe/bin/start_fe.sh", &["--daemon"]);
+    // (password, accepted)
+    let cases = [
+        (Some("s3cret-persisted"), true),
+        (Some("wrong"), false),
+        (None, false),
+    ];
+    for (password, ok) in cases {
+        assert_eq!(logs_in(password).await, ok, "after a restart: {password:?}");
+    }
+
+    // An older simulator's meta dir: the password in plain text.
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &["--graceful"]);
+    let (_, mut json) = read_state();
+    let cluster = json["cluster"].as_object_mut().unwrap();
+    cluster.remove("root_password_hash");
+    cluster.insert("root_password".into(), "old-plain-pw".into());
+    std::fs::write(&state_file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    script(&sim, "fe1", "fe/bin/start_fe.sh", &["--daemon"]);
+    let cases = [
+        (Some("old-plain-pw"), true),
+        (Some("s3cret-persisted"), false),
+        (None, false),
+    ];
+    for (password, ok) in cases {
+        assert_eq!(logs_in(password).await, ok, "migrated: {password:?}");
+    }
+    let (text, json) = read_state();
+    assert!(!text.contains("old-plain-pw"), "not rewritten: {text}");
+    assert_eq!(
+        json["cluster"]["root_password_hash"],
+        starrocks_sim::password::native_hash("old-plain-pw")
+    );
 }
