@@ -4,14 +4,15 @@
 //!
 //! The target is this machine (loopback sshd), so the tests look at the
 //! job's files and processes directly. The module is a stand-in `shell`
-//! (one `exec`, the command module's result keys): the engine's async
+//! (one `exec` with the task's become, environment and `chdir`; the
+//! command module's result keys): the engine's async
 //! machinery is under test here, not the command module.
 
 mod ssh_support;
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
-use srplay_engine::connection::SshDefaults;
+use srplay_engine::connection::{ExecRequest, SshDefaults};
 use srplay_engine::executor::{Executor, RunOptions, SshFactory};
 use srplay_engine::inventory_view::StaticInventory;
 use srplay_engine::module::{
@@ -25,7 +26,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 static SHELL: ModuleSpec = ModuleSpec {
-    options: &[ArgSpec::new("_raw_params", ArgType::Str, "the command line").required()],
+    options: &[
+        ArgSpec::new("_raw_params", ArgType::Str, "the command line").required(),
+        ArgSpec::new("chdir", ArgType::Str, "the directory to run in"),
+    ],
     free_form: Some("_raw_params"),
     ..ModuleSpec::new("shell", "stand-in: run one command line")
 };
@@ -44,7 +48,13 @@ impl Module for Shell {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let out = ctx.exec(cmd.clone()).await?;
+        let mut req = ExecRequest::new(cmd.clone()).become_as(ctx.r#become.clone());
+        req.env = ctx.environment.clone();
+        req.chdir = args
+            .get("chdir")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let out = ctx.conn.exec(req).await?;
         let lines = |s: &str| json!(s.lines().collect::<Vec<_>>());
         let (stdout, stderr) = (out.stdout_str(), out.stderr_str());
         let (stdout, stderr) = (stdout.trim_end_matches('\n'), stderr.trim_end_matches('\n'));
@@ -176,6 +186,32 @@ const PLAY: &str = r#"
         jid: "{{ job.ansible_job_id }}"
         mode: cleanup
 
+    - name: polled with environment
+      shell: 'echo "$GREETING|$EMPTY|${EMPTY+set}|$(pwd)"'
+      args:
+        chdir: /usr/share
+      environment:
+        GREETING: "it's me"
+        EMPTY: ""
+      async: 20
+      poll: 1
+
+    - name: started with environment
+      shell: 'sleep 1; echo "$GREETING"'
+      environment:
+        GREETING: "from the launch"
+      async: 20
+      poll: 0
+      register: env_job
+
+    - name: env job
+      async_status:
+        jid: "{{ env_job.ansible_job_id }}"
+      register: env_done
+      until: env_done.finished
+      retries: 60
+      delay: 1
+
     - name: too slow
       shell: "sleep 30; echo MARKER"
       async: 1
@@ -217,6 +253,13 @@ fn poll_fire_and_forget_timeout_and_cleanup_over_ssh() {
     let cleanup = task(&report, "cleanup");
     assert_eq!(cleanup["erased"], job["results_file"], "{cleanup:#}");
     assert_gone("after mode=cleanup", &job_files(job));
+
+    // `environment:` values reach the detached job (they travel on the
+    // launch's stdin, never in its command line or on disk).
+    let env = task(&report, "polled with environment");
+    assert_eq!(env["stdout"], "it's me||set|/usr/share", "{env:#}");
+    let env_done = task(&report, "env job");
+    assert_eq!(env_done["stdout"], "from the launch", "{env_done:#}");
 
     let slow = task(&report, "too slow");
     assert_eq!(slow["failed"], true, "{slow:#}");

@@ -273,10 +273,13 @@ struct Launcher {
 }
 
 impl Launcher {
+    /// The launch script. The environment is not rendered into the job's
+    /// own command: its values travel on stdin (see `ExecRequest::render`),
+    /// which the detached job does not have; the launch request carries
+    /// them instead, and the job inherits them.
     fn script(&self, req: &ExecRequest) -> String {
         let inner = ExecRequest {
             cmd: req.cmd.clone(),
-            env: req.env.clone(),
             chdir: req.chdir.clone(),
             ..Default::default()
         }
@@ -321,6 +324,7 @@ impl Connection for Launcher {
         let launch = ExecRequest {
             cmd: self.script(&req),
             r#become: req.r#become.clone(),
+            env: req.env.clone(),
             ..Default::default()
         };
         let result = match self.inner.exec(launch).await {
