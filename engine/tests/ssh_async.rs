@@ -186,6 +186,12 @@ const PLAY: &str = r#"
         jid: "{{ job.ansible_job_id }}"
         mode: cleanup
 
+    - name: cleanup again
+      async_status:
+        jid: "{{ job.ansible_job_id }}"
+        mode: cleanup
+      ignore_errors: true
+
     - name: polled with environment
       shell: 'echo "$GREETING|$EMPTY|${EMPTY+set}|$(pwd)"'
       args:
@@ -253,6 +259,11 @@ fn poll_fire_and_forget_timeout_and_cleanup_over_ssh() {
     let cleanup = task(&report, "cleanup");
     assert_eq!(cleanup["erased"], job["results_file"], "{cleanup:#}");
     assert_gone("after mode=cleanup", &job_files(job));
+    // ansible-core's async_status: a job that is not there (any more).
+    let again = task(&report, "cleanup again");
+    assert_eq!(again["failed"], true, "{again:#}");
+    assert_eq!(again["msg"], "could not find job", "{again:#}");
+    assert_eq!(again["erased"], job["results_file"], "{again:#}");
 
     // `environment:` values reach the detached job (they travel on the
     // launch's stdin, never in its command line or on disk).
