@@ -201,6 +201,14 @@ impl FeNode {
         self.persist(&m);
     }
 
+    /// root's password hash in the metadata last replicated here.
+    fn replicated_password_hash(&self) -> Option<String> {
+        match &*self.mode.lock().unwrap() {
+            Mode::Follower(f) => f.replica.as_ref().map(|c| c.root_password_hash.clone()),
+            _ => None,
+        }
+    }
+
     fn leader_addr(&self) -> Result<Option<String>, String> {
         match &*self.mode.lock().unwrap() {
             Mode::Leader(_) => Ok(None),
@@ -542,7 +550,9 @@ impl SqlService for FeNode {
             },
             Ok(Some(l)) => match rpc::call(&l, &Request::Auth, RPC_TIMEOUT).await {
                 Ok(Response::Auth { password_hash, .. }) => Some(password_hash),
-                _ => None,
+                // The leader is out of reach: the hash replicated here
+                // still guards the login.
+                _ => self.replicated_password_hash(),
             },
             Err(_) => None,
         }

@@ -225,3 +225,42 @@ async fn root_password_is_stored_as_its_hash_and_old_metadata_migrates() {
         starrocks_sim::password::native_hash("old-plain-pw")
     );
 }
+
+/// A follower's meta dir holds the replicated hash, never the password,
+/// and with the leader gone the follower still checks logins against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_keep_only_the_hash_and_check_logins_with_the_leader_gone() {
+    let sim = Sim::up(NET, 2, 0, 0, 0, SrVersion::Latest);
+    let mut c = sim.conn("fe1", None).await.unwrap();
+    c.query_drop("SET PASSWORD FOR 'root' = PASSWORD('f0llower-pw')")
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    let replica = sim.host("fe2").root.join("fe/meta/srsim.json");
+    let want = "\"*".to_string() + &starrocks_sim::password::native_hash("f0llower-pw")[1..];
+    poll("the hash replicated to the follower", || {
+        std::fs::read_to_string(&replica).is_ok_and(|t| t.contains(&want))
+    });
+    assert!(!std::fs::read_to_string(&replica)
+        .unwrap()
+        .contains("f0llower-pw"));
+
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &[]);
+    poll("leader gone", || sim.sql_on("fe1", "SELECT 1").is_err());
+    // (password, accepted by the follower alone)
+    let cases = [
+        (None, false),
+        (Some("wrong"), false),
+        (Some("f0llower-pw"), true),
+    ];
+    for (password, ok) in cases {
+        let login = sim.conn("fe2", password).await;
+        match (login, ok) {
+            (Ok(c), true) => drop(c),
+            (Err(mysql_async::Error::Server(e)), false) => {
+                assert_eq!(e.code, 1045, "{password:?}: {e:?}")
+            }
+            (other, _) => panic!("{password:?}: want accepted={ok}, got {other:?}"),
+        }
+    }
+}
