@@ -346,3 +346,47 @@ fn async_with_become_and_a_sudo_password_over_ssh() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// ansible-core retries a poll that cannot reach the host (a network
+/// bounce) until the job's time is up: the host going away for a while
+/// does not fail a job that keeps running there.
+#[test]
+fn polling_survives_the_host_going_away_for_a_while() {
+    let mut sshd = Sshd::start();
+    let vars = sshd.host_vars(0);
+    let flags = tempfile::tempdir().unwrap();
+    let started = flags.path().join("started");
+    let play = format!(
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: survives
+      shell: "touch {}; sleep 4; echo survived"
+      async: 60
+      poll: 1
+"#,
+        started.display()
+    );
+    // Once the job runs: the host is gone for two polls, then back.
+    let outage = std::thread::spawn(move || {
+        for _ in 0..600 {
+            if started.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(started.exists(), "the job never started");
+        sshd.kill();
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        sshd.restart();
+        sshd
+    });
+    let (report, code) = run(&play, vars);
+    let _sshd = outage.join().unwrap();
+    let r = task(&report, "survives");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(r["stdout"], "survived", "{r:#}");
+    assert_eq!(r["finished"], true, "{r:#}");
+    assert_gone("a polled job that finished", &job_files(r));
+}
