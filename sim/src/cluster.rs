@@ -37,8 +37,19 @@ pub struct Cluster {
     pub databases: Vec<Database>,
     pub config: BTreeMap<String, String>,
     pub global_vars: BTreeMap<String, String>,
-    /// Empty: root logs in without a password.
-    pub root_password: String,
+    /// root's password as MySQL stores it ([`crate::password::native_hash`]);
+    /// empty: root logs in without a password.
+    #[serde(default)]
+    pub root_password_hash: String,
+    /// Read from metadata that kept the password in plain text
+    /// (`root_password`), already hashed; see [`Cluster::migrate`].
+    #[serde(
+        default,
+        rename = "root_password",
+        skip_serializing,
+        deserialize_with = "crate::password::hash_plain_text"
+    )]
+    pub(crate) legacy_password_hash: Option<String>,
     /// Leader term: raised by every election or hand-over; an FE that
     /// believes it leads steps down when it hears from a higher term.
     #[serde(default)]
@@ -94,9 +105,25 @@ impl Cluster {
             databases: dbs,
             config: fe_config::defaults(),
             global_vars: BTreeMap::new(),
-            root_password: String::new(),
+            root_password_hash: String::new(),
+            legacy_password_hash: None,
             heartbeat_faults: BTreeSet::new(),
             epoch: 1,
+        }
+    }
+
+    /// Metadata read from an older file: the password it kept in plain
+    /// text becomes the hash. Returns whether anything changed (the file
+    /// is then to be written again, without the password).
+    pub fn migrate(&mut self) -> bool {
+        match self.legacy_password_hash.take() {
+            Some(hash) => {
+                if self.root_password_hash.is_empty() {
+                    self.root_password_hash = hash;
+                }
+                true
+            }
+            None => false,
         }
     }
 

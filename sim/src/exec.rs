@@ -59,7 +59,6 @@ pub fn execute(c: &mut Cluster, s: &mut Session, sql: &str, now: i64) -> Execute
         };
     }
     let before = c.journal_id;
-    let pw_before = c.root_password.clone();
     let mut effects = Vec::new();
     let outcome = match sql::parse(sql).and_then(|st| run(c, s, st, now, &mut effects)) {
         Ok(o) => o,
@@ -68,7 +67,7 @@ pub fn execute(c: &mut Cluster, s: &mut Session, sql: &str, now: i64) -> Execute
     Executed {
         outcome,
         effects,
-        changed: c.journal_id != before || c.root_password != pw_before,
+        changed: c.journal_id != before,
     }
 }
 
@@ -319,7 +318,10 @@ fn run(
             ok()
         }
         Statement::SetPassword(pw) => {
-            c.root_password = pw;
+            c.root_password_hash = crate::password::native_hash(&pw);
+            // A journal entry like any metadata change: followers persist
+            // their replica when the journal moves.
+            c.bump_journal();
             ok()
         }
         Statement::Sim(cmd) => crate::faults::apply(c, cmd, fx),

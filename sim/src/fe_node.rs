@@ -120,7 +120,7 @@ pub async fn run(opts: FeOptions) -> anyhow::Result<()> {
                     }
                 }
                 if let Some(pw) = conf.get("sim_root_password") {
-                    c.root_password = pw.to_string();
+                    c.root_password_hash = crate::password::native_hash(pw);
                 }
                 Mode::Leader(Box::new(c))
             }
@@ -199,6 +199,14 @@ impl FeNode {
     fn persist_current(&self) {
         let m = self.mode.lock().unwrap();
         self.persist(&m);
+    }
+
+    /// root's password hash in the metadata last replicated here.
+    fn replicated_password_hash(&self) -> Option<String> {
+        match &*self.mode.lock().unwrap() {
+            Mode::Follower(f) => f.replica.as_ref().map(|c| c.root_password_hash.clone()),
+            _ => None,
+        }
     }
 
     fn leader_addr(&self) -> Result<Option<String>, String> {
@@ -470,7 +478,7 @@ impl FeNode {
             Request::Auth => match self.leader_addr() {
                 Ok(None) => match &*self.mode.lock().unwrap() {
                     Mode::Leader(c) => Response::Auth {
-                        password: c.root_password.clone(),
+                        password_hash: c.root_password_hash.clone(),
                         version: c.version,
                     },
                     _ => Response::Err {
@@ -534,15 +542,17 @@ impl SqlService for FeNode {
         self.run_sql(session, sql).await
     }
 
-    async fn root_password(&self) -> Option<String> {
+    async fn root_password_hash(&self) -> Option<String> {
         match self.leader_addr() {
             Ok(None) => match &*self.mode.lock().unwrap() {
-                Mode::Leader(c) => Some(c.root_password.clone()),
+                Mode::Leader(c) => Some(c.root_password_hash.clone()),
                 _ => None,
             },
             Ok(Some(l)) => match rpc::call(&l, &Request::Auth, RPC_TIMEOUT).await {
-                Ok(Response::Auth { password, .. }) => Some(password),
-                _ => None,
+                Ok(Response::Auth { password_hash, .. }) => Some(password_hash),
+                // The leader is out of reach: the hash replicated here
+                // still guards the login.
+                _ => self.replicated_password_hash(),
             },
             Err(_) => None,
         }

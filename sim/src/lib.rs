@@ -18,6 +18,7 @@ pub mod frontend;
 pub mod heartbeat;
 pub mod node;
 pub mod outcome;
+pub mod password;
 pub mod persist;
 pub mod protocol;
 pub mod rpc;

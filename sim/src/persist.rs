@@ -24,6 +24,19 @@ pub enum Persisted {
     },
 }
 
+impl Persisted {
+    /// [`Cluster::migrate`] on the metadata held; whether it changed.
+    pub fn migrate(&mut self) -> bool {
+        match self {
+            Persisted::Leader { cluster } => cluster.migrate(),
+            Persisted::Follower {
+                replica: Some(c), ..
+            } => c.migrate(),
+            Persisted::Follower { replica: None, .. } => false,
+        }
+    }
+}
+
 pub fn state_file(meta_dir: &Path) -> PathBuf {
     meta_dir.join("srsim.json")
 }
@@ -57,9 +70,16 @@ pub fn load(meta_dir: &Path) -> anyhow::Result<Option<Persisted>> {
     }
     let p = state_file(meta_dir);
     match std::fs::read_to_string(&p) {
-        Ok(s) => Ok(Some(
-            serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-        )),
+        Ok(s) => {
+            let mut st: Persisted =
+                serde_json::from_str(&s).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            // An older file kept root's password in plain text: rewrite it
+            // at once with the hash only.
+            if st.migrate() {
+                save(meta_dir, &st)?;
+            }
+            Ok(Some(st))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::anyhow!("{}: {e}", p.display())),
     }
@@ -106,5 +126,62 @@ mod tests {
         save(&dir, &st).unwrap();
         assert_eq!(load(&dir).unwrap(), Some(st));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A file from before the hash: `root_password` in plain text, for a
+    /// leader and in a follower's replica; a newer hash is never replaced.
+    #[test]
+    fn plain_text_passwords_are_hashed_and_the_file_rewritten() {
+        use crate::password::native_hash;
+        let c = Cluster::new(SrVersion::V3_3, "127.0.0.1", 9010, 1);
+        let leader = serde_json::to_value(Persisted::Leader {
+            cluster: Box::new(c.clone()),
+        })
+        .unwrap();
+        let follower = serde_json::to_value(Persisted::Follower {
+            leader: "127.0.0.2:9010".into(),
+            cluster_id: c.cluster_id,
+            replica: Some(Box::new(c)),
+        })
+        .unwrap();
+        // (state, plain-text password, hash already there, hash wanted)
+        let cases = [
+            (&leader, "pl@in", None, native_hash("pl@in")),
+            (&follower, "pl@in", None, native_hash("pl@in")),
+            (&leader, "", None, String::new()),
+            (&leader, "stale", Some("*AB"), "*AB".to_string()),
+        ];
+        for (i, (state, plain, hash, want)) in cases.into_iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut old = state.clone();
+            let key = if old.get("cluster").is_some() {
+                "cluster"
+            } else {
+                "replica"
+            };
+            let c = old[key].as_object_mut().unwrap();
+            c.remove("root_password_hash");
+            c.insert("root_password".into(), plain.into());
+            if let Some(h) = hash {
+                c.insert("root_password_hash".into(), h.into());
+            }
+            std::fs::write(state_file(dir.path()), old.to_string()).unwrap();
+            let loaded = load(dir.path()).unwrap().unwrap();
+            let (Persisted::Leader { cluster: got }
+            | Persisted::Follower {
+                replica: Some(got), ..
+            }) = &loaded
+            else {
+                panic!("case {i}: {loaded:?}");
+            };
+            assert_eq!(got.root_password_hash, want, "case {i}");
+            assert_eq!(got.legacy_password_hash, None, "case {i}");
+            let text = std::fs::read_to_string(state_file(dir.path())).unwrap();
+            assert!(!text.contains("\"root_password\""), "case {i}: {text}");
+            if !plain.is_empty() {
+                assert!(!text.contains(plain), "case {i}: {text}");
+            }
+            assert_eq!(load(dir.path()).unwrap().unwrap(), loaded, "case {i}");
+        }
     }
 }

@@ -29,8 +29,9 @@ use crate::version::SrVersion;
 #[async_trait]
 pub trait SqlService: Send + Sync + 'static {
     async fn execute(&self, session: &mut Session, sql: &str) -> Executed;
-    /// root's password; `None` when it cannot be learned (leader down).
-    async fn root_password(&self) -> Option<String>;
+    /// root's password hash ([`crate::password::native_hash`]); `None`
+    /// when it cannot be learned (leader down).
+    async fn root_password_hash(&self) -> Option<String>;
     async fn version(&self) -> SrVersion;
 }
 
@@ -214,8 +215,8 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
         auth_data: &[u8],
     ) -> bool {
         let user = String::from_utf8_lossy(username).to_string();
-        let password = self.service.root_password().await.unwrap_or_default();
-        let ok = user == "root" && native_password_scramble(&password, salt) == auth_data;
+        let hash = self.service.root_password_hash().await.unwrap_or_default();
+        let ok = user == "root" && crate::password::verify(&hash, salt, auth_data);
         if !ok {
             self.set_error(SqlError::with_code(
                 1045,

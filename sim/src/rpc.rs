@@ -65,7 +65,8 @@ pub enum Response {
         session: Box<Session>,
     },
     Auth {
-        password: String,
+        /// root's password hash (never the password).
+        password_hash: String,
         version: crate::version::SrVersion,
     },
 }

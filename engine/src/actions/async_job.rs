@@ -134,18 +134,36 @@ pub async fn read_state(
     })
 }
 
+/// What `async_status mode=cleanup` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erased {
+    /// The job's state file, as `erased` shows it.
+    pub results_file: String,
+    /// The job's state file existed (else: "could not find job").
+    pub found: bool,
+}
+
 /// Remove a job's files (`async_status mode=cleanup`).
 pub async fn cleanup(
     conn: &dyn Connection,
     ctx: &ModuleContext,
     jid: &str,
-) -> Result<String, ConnectionError> {
+) -> Result<Erased, ConnectionError> {
+    JOBS.lock().expect("not poisoned").remove(jid);
     let f = format!("{DIR}/{}", quote(jid));
-    let script = format!("rm -f {f} {f}.stdout {f}.stderr {f}.tmp; printf '%s' \"$HOME\"");
+    let script = format!(
+        "found=0; [ -e {f} ] && found=1; rm -f {f} {f}.stdout {f}.stderr {f}.tmp; \
+         printf '%s\\n%s' \"$found\" \"$HOME\""
+    );
     let out = conn
         .exec(ExecRequest::new(script).become_as(ctx.r#become.clone()))
         .await?;
-    Ok(results_file(out.stdout_str().trim(), jid))
+    let text = out.stdout_str();
+    let (found, home) = text.split_once('\n').unwrap_or(("0", &text));
+    Ok(Erased {
+        results_file: results_file(home.trim(), jid),
+        found: found.trim() == "1",
+    })
 }
 
 /// The job was stopped by its time limit.
@@ -272,10 +290,13 @@ struct Launcher {
 }
 
 impl Launcher {
+    /// The launch script. The environment is not rendered into the job's
+    /// own command: its values travel on stdin (see `ExecRequest::render`),
+    /// which the detached job does not have; the launch request carries
+    /// them instead, and the job inherits them.
     fn script(&self, req: &ExecRequest) -> String {
         let inner = ExecRequest {
             cmd: req.cmd.clone(),
-            env: req.env.clone(),
             chdir: req.chdir.clone(),
             ..Default::default()
         }
@@ -320,6 +341,7 @@ impl Connection for Launcher {
         let launch = ExecRequest {
             cmd: self.script(&req),
             r#become: req.r#become.clone(),
+            env: req.env.clone(),
             ..Default::default()
         };
         let result = match self.inner.exec(launch).await {

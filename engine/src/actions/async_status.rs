@@ -33,9 +33,13 @@ impl Module for AsyncStatus {
             let erased = cleanup(ctx.conn.as_ref(), ctx, jid).await?;
             let mut o = Outcome::ok()
                 .with("ansible_job_id", jid)
-                .with("erased", erased)
-                .with("finished", false)
-                .with("started", false);
+                .with("erased", erased.results_file)
+                .with("finished", !erased.found)
+                .with("started", !erased.found);
+            if !erased.found {
+                o.failed = true;
+                o.msg = Some("could not find job".into());
+            }
             o.data.extend(empty_output());
             return Ok(o);
         }

@@ -62,6 +62,17 @@ impl ExecRequest {
         self
     }
 
+    /// Whether [`render`](Self::render) puts bytes before the caller's
+    /// stdin: a become password, or `environment:` values (those of names
+    /// the shell can assign travel on stdin). Cheap: renders nothing.
+    pub fn has_stdin_prefix(&self) -> bool {
+        self.r#become.as_ref().is_some_and(|b| b.password.is_some())
+            || self
+                .env
+                .iter()
+                .any(|(k, v)| is_shell_name(k) && !v.is_empty())
+    }
+
     /// The full `/bin/sh -c` script: environment, chdir and become applied.
     /// Returns the command line and the bytes to put before the caller's
     /// stdin (a become password, then environment values), so secrets
@@ -199,4 +210,67 @@ pub trait Connection: Send + Sync {
 
     /// Close the connection (ssh: the master). Idempotent.
     async fn close(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `has_stdin_prefix` agrees with what `render` returns.
+    #[test]
+    fn stdin_prefix_property_matches_render() {
+        let sudo = |password: Option<&str>| {
+            Some(Become {
+                user: "root".into(),
+                password: password.map(str::to_string),
+                ..Default::default()
+            })
+        };
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        // (request, has a prefix)
+        let cases = [
+            (ExecRequest::new("true"), false),
+            (ExecRequest::new("true").become_as(sudo(None)), false),
+            (ExecRequest::new("true").become_as(sudo(Some("pw"))), true),
+            (ExecRequest::new("true").become_as(sudo(Some(""))), true),
+            (
+                ExecRequest {
+                    env: env(&[("TOKEN", "s3cret")]),
+                    ..ExecRequest::new("true")
+                },
+                true,
+            ),
+            (
+                ExecRequest {
+                    env: env(&[("EMPTY", "")]),
+                    ..ExecRequest::new("true")
+                },
+                false,
+            ),
+            (
+                ExecRequest {
+                    env: env(&[("MY-VAR", "on argv")]),
+                    ..ExecRequest::new("true")
+                },
+                false,
+            ),
+            (
+                ExecRequest {
+                    chdir: Some("/tmp".into()),
+                    stdin: Stdin::Bytes(b"data".to_vec()),
+                    ..ExecRequest::new("cat")
+                },
+                false,
+            ),
+        ];
+        for (req, want) in cases {
+            assert_eq!(req.has_stdin_prefix(), want, "{req:?}");
+            assert_eq!(req.render().1.is_some(), want, "render of {req:?}");
+        }
+    }
 }

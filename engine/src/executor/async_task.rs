@@ -4,7 +4,7 @@
 
 use super::Executor;
 use crate::actions::async_job::{
-    finished_result, launch, new_jid, read_state, running_result, timed_out, JobState,
+    cleanup, finished_result, launch, new_jid, read_state, running_result, timed_out, JobState,
 };
 use crate::module::{Args, Module, ModuleContext};
 use serde_json::{Map, Value};
@@ -59,14 +59,17 @@ impl Executor {
         let mut time_left = limit as i64;
         while time_left > 0 {
             tokio::time::sleep(std::time::Duration::from_secs(poll)).await;
+            time_left -= poll as i64;
+            // As in ansible-core, a poll that cannot reach the host is
+            // retried (a network bounce) until the time is up.
             let st = match read_state(ctx.conn.as_ref(), ctx, &jid).await {
                 Ok(st) => st,
-                Err(e) => return unreachable(e.to_string()),
+                Err(e) if time_left <= 0 => return unreachable(e.to_string()),
+                Err(_) => continue,
             };
             if st.finished {
-                return self.async_done(host, &jid, &st).await;
+                return self.async_done(ctx, host, &jid, &st).await;
             }
-            time_left -= poll as i64;
             if time_left > 0 {
                 self.cb.notice(&format!(
                     "ASYNC POLL on {host}: jid={jid} started=True finished=False\n"
@@ -79,7 +82,7 @@ impl Executor {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             if let Ok(st) = read_state(ctx.conn.as_ref(), ctx, &jid).await {
                 if st.finished {
-                    return self.async_done(host, &jid, &st).await;
+                    return self.async_done(ctx, host, &jid, &st).await;
                 }
             }
         }
@@ -93,9 +96,22 @@ impl Executor {
     }
 
     /// A finished job's result, announced as ansible-core does (a job its
-    /// time limit stopped has no id in that line: `jid=None`).
-    async fn async_done(&self, host: &str, jid: &str, st: &JobState) -> Map<String, Value> {
+    /// time limit stopped has no id in that line: `jid=None`). Its files
+    /// are removed from the target, as ansible-core's automatic
+    /// `async_status mode=cleanup` does once a polled job finished.
+    async fn async_done(
+        &self,
+        ctx: &ModuleContext,
+        host: &str,
+        jid: &str,
+        st: &JobState,
+    ) -> Map<String, Value> {
         let r = finished_result(jid, st).await;
+        if let Err(e) = cleanup(ctx.conn.as_ref(), ctx, jid).await {
+            self.cb.warning(&format!(
+                "could not remove async job {jid}'s files on {host}: {e}"
+            ));
+        }
         let failed = r.get("failed").and_then(Value::as_bool) == Some(true);
         let shown_jid = if timed_out(st) { "None" } else { jid };
         let word = if failed { "FAILED" } else { "OK" };

@@ -3,6 +3,7 @@
 
 use super::play::{parse_bool, PlayRt};
 use super::scope::Scope;
+use super::state::RunState;
 use super::vars::{connection_snapshot, rendered_snapshot};
 use super::Executor;
 use crate::actions::{self, ControlCtx, Evaluator};
@@ -1226,18 +1227,13 @@ impl Executor {
             }
             Status::Failed => {
                 failed_hard = true;
-                let hs = st.host(host);
-                hs.failed = true;
-                hs.failed_task = Some((
-                    json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
+                count_failure(
+                    &mut st,
+                    task,
+                    host,
                     Value::Object(registered.clone()),
-                ));
-                let s = st.stats(host);
-                if scope.rescuable {
-                    s.rescued += 1;
-                } else {
-                    s.failed += 1;
-                }
+                    scope.rescuable,
+                );
             }
             Status::Unreachable if ignore_unreachable => {
                 let s = st.stats(host);
@@ -1253,6 +1249,54 @@ impl Executor {
             failed_hard,
             registered,
         }
+    }
+}
+
+/// The bookkeeping of a failure that stops the host: marked failed, the
+/// task and result `rescue:` sees (`ansible_failed_task`,
+/// `ansible_failed_result`), and the recap's count (`rescued` inside a
+/// block with a `rescue:`, else `failed`).
+pub(crate) fn count_failure(
+    st: &mut RunState,
+    task: &Task,
+    host: &str,
+    result: Value,
+    rescuable: bool,
+) {
+    let hs = st.host(host);
+    hs.failed = true;
+    hs.failed_task = Some((
+        json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
+        result,
+    ));
+    let s = st.stats(host);
+    if rescuable {
+        s.rescued += 1;
+    } else {
+        s.failed += 1;
+    }
+}
+
+/// A result the controller decided itself (a false condition, a failed
+/// include, a meta task), printed like a module's.
+pub(crate) fn controller_event(
+    task: &Task,
+    host: &str,
+    status: Status,
+    result: Map<String, Value>,
+) -> HostEvent {
+    HostEvent {
+        host: host.to_string(),
+        delegated_to: None,
+        status,
+        item: None,
+        result,
+        ignored: false,
+        action: task.short_action().to_string(),
+        origin: None,
+        controller: true,
+        error_msg: None,
+        cause: None,
     }
 }
 

@@ -34,7 +34,7 @@ const DATA: &str = "@@srplay-data";
 /// stdin, and in a batch would be written into the script, i.e. onto the
 /// target's disk).
 pub(super) fn batchable(req: &ExecRequest) -> bool {
-    !matches!(req.stdin, Stdin::File(_)) && req.render().1.is_none()
+    !matches!(req.stdin, Stdin::File(_)) && !req.has_stdin_prefix()
 }
 
 /// The script for `reqs`, in order. Every item runs whatever the status

@@ -4,7 +4,7 @@
 use super::play::PlayRt;
 use super::scope::Scope;
 use super::Executor;
-use crate::playbook::Task;
+use crate::playbook::{vars_dir, Task};
 use crate::template::{LazyVars, VarMap, VarValue};
 use crate::vars::{facts_as_vars, Layer, VarLayers};
 use minijinja::value::{Enumerator, Object, Value as JValue};
@@ -115,10 +115,11 @@ impl Executor {
         let mut groups = Map::new();
         let mut names = vec!["all".to_string()];
         names.extend(self.inventory.group_names(host));
+        let warn = |msg: String| self.cb.warning(&msg);
         for g in names {
-            groups.extend(read_vars_entry(&dir.join("group_vars"), &g));
+            groups.extend(read_vars_entry(&dir.join("group_vars"), &g, &warn));
         }
-        let host_vars = read_vars_entry(&dir.join("host_vars"), host);
+        let host_vars = read_vars_entry(&dir.join("host_vars"), host, &warn);
         let out = (groups, host_vars);
         cache.insert(host.to_string(), out.clone());
         out
@@ -220,32 +221,17 @@ fn literal_map(m: &Map<String, Value>) -> VarMap {
         .collect()
 }
 
-/// `<dir>/<name>.yml|.yaml|.json|<name>` or every such file in `<dir>/<name>/`.
-fn read_vars_entry(dir: &std::path::Path, name: &str) -> Map<String, Value> {
-    let mut files: Vec<std::path::PathBuf> = ["", ".yml", ".yaml", ".json"]
-        .iter()
-        .map(|ext| dir.join(format!("{name}{ext}")))
-        .filter(|p| p.is_file())
-        .collect();
-    let sub = dir.join(name);
-    if sub.is_dir() {
-        let mut inner: Vec<_> = std::fs::read_dir(&sub)
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        inner.retain(|p: &std::path::PathBuf| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e == "yml" || e == "yaml" || e == "json")
-        });
-        inner.sort();
-        files.extend(inner);
-    }
+/// The variables of host or group `name` in `dir` (`group_vars/` or
+/// `host_vars/`), merged in load order; the files are chosen by
+/// [`vars_dir::entity_files`]. A file that does not load (the load-time
+/// check covers the files of every name the directory shows) is dropped
+/// with a warning.
+fn read_vars_entry(dir: &std::path::Path, name: &str, warn: &dyn Fn(String)) -> Map<String, Value> {
     let mut out = Map::new();
-    for f in files {
-        if let Ok(docs) = crate::yaml::load_file(&f) {
-            if let Some(Value::Object(m)) = docs.first().map(crate::yaml::Node::to_json) {
-                out.extend(m);
-            }
+    for f in vars_dir::entity_files(dir, name) {
+        match vars_dir::load(&f) {
+            Ok(m) => out.extend(m),
+            Err(d) => warn(format!("ignoring {}: {}", f.display(), d.render())),
         }
     }
     out

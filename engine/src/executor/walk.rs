@@ -1,12 +1,12 @@
 //! Walking items over the batch: blocks (rescue/always), includes,
 //! handlers, meta, and one task on many hosts at once.
 
-use super::host::HostDone;
+use super::host::{controller_event, count_failure, HostDone};
 use super::play::{parse_bool, PlayRt};
 use super::scope::Scope;
 use super::Executor;
 use crate::actions::MetaAction;
-use crate::output::{HostEvent, Status, TaskKind};
+use crate::output::{Status, TaskKind};
 use crate::playbook::{Block, Item, Task};
 use crate::template::{condition, render_value_in};
 use serde_json::{json, Map, Value};
@@ -472,19 +472,12 @@ impl Executor {
     /// counted in the recap, as in ansible-core).
     fn meta_skipped(&self, task: &Task, host: &str) {
         let result = json!({"changed": false, "skipped": true});
-        self.cb.host_result(&HostEvent {
-            host: host.to_string(),
-            delegated_to: None,
-            status: Status::Skipped,
-            item: None,
-            result: result.as_object().cloned().unwrap_or_default(),
-            ignored: false,
-            action: task.short_action().to_string(),
-            origin: None,
-            controller: true,
-            error_msg: None,
-            cause: None,
-        });
+        self.cb.host_result(&controller_event(
+            task,
+            host,
+            Status::Skipped,
+            result.as_object().cloned().unwrap_or_default(),
+        ));
     }
 
     pub(crate) fn fail_host(
@@ -496,32 +489,13 @@ impl Executor {
         msg: &str,
     ) {
         let result = json!({"failed": true, "msg": msg, "changed": false});
-        self.cb.host_result(&HostEvent {
-            host: host.to_string(),
-            delegated_to: None,
-            status: Status::Failed,
-            item: None,
-            result: result.as_object().cloned().unwrap_or_default(),
-            ignored: false,
-            action: task.short_action().to_string(),
-            origin: None,
-            controller: true,
-            error_msg: None,
-            cause: None,
-        });
-        let mut st = self.state();
-        let hs = st.host(host);
-        hs.failed = true;
-        hs.failed_task = Some((
-            json!({"name": task.name.clone().unwrap_or_default(), "action": task.action}),
-            result,
+        self.cb.host_result(&controller_event(
+            task,
+            host,
+            Status::Failed,
+            result.as_object().cloned().unwrap_or_default(),
         ));
-        let s = st.stats(host);
-        if scope.rescuable {
-            s.rescued += 1;
-        } else {
-            s.failed += 1;
-        }
+        count_failure(&mut self.state(), task, host, result, scope.rescuable);
     }
 
     /// `include_tasks` / `include_role`: per host, decide (when, loop),
@@ -710,19 +684,12 @@ impl Executor {
             .cloned()
             .unwrap_or(Value::Bool(false));
         let result = json!({"changed": false, "skipped": true, "skip_reason": "Conditional result was False", "false_condition": cond});
-        self.cb.host_result(&HostEvent {
-            host: host.to_string(),
-            delegated_to: None,
-            status: Status::Skipped,
-            item: None,
-            result: result.as_object().cloned().unwrap_or_default(),
-            ignored: false,
-            action: task.short_action().to_string(),
-            origin: None,
-            controller: true,
-            error_msg: None,
-            cause: None,
-        });
+        self.cb.host_result(&controller_event(
+            task,
+            host,
+            Status::Skipped,
+            result.as_object().cloned().unwrap_or_default(),
+        ));
         self.state().stats(host).skipped += 1;
     }
 

@@ -3,75 +3,20 @@
 //! YAML error or a wrong vault password in one of them stops the run
 //! before any host is touched instead of silently dropping its variables.
 
+use super::vars_dir;
 use super::Diagnostic;
-use crate::yaml;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Every vars file under `<dir>/group_vars` and `<dir>/host_vars` loads and
-/// holds a mapping (or nothing).
+/// Every vars file some host or group reads under `<dir>/group_vars` and
+/// `<dir>/host_vars` (the rule is [`vars_dir`]'s) loads and holds a
+/// mapping (or nothing).
 pub fn check_adjacent_vars(dir: &Path) -> Result<(), Diagnostic> {
     for sub in ["group_vars", "host_vars"] {
-        for file in vars_files(&dir.join(sub)) {
-            check_file(&file)?;
+        for file in vars_dir::all_files(&dir.join(sub)) {
+            vars_dir::load(&file)?;
         }
     }
     Ok(())
-}
-
-/// The files the executor may read there: `<name>`, `<name>.yml|.yaml|.json`,
-/// and such files inside a `<name>/` directory (other extensions are
-/// ignored, as by Ansible's host_group_vars plugin).
-fn vars_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in sorted_entries(root) {
-        if entry.is_dir() {
-            out.extend(
-                sorted_entries(&entry)
-                    .into_iter()
-                    .filter(|p| p.is_file() && has_vars_extension(p)),
-            );
-        } else if entry.is_file()
-            && !is_hidden(&entry)
-            && (entry.extension().is_none() || has_vars_extension(&entry))
-        {
-            out.push(entry);
-        }
-    }
-    out
-}
-
-fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-fn has_vars_extension(p: &Path) -> bool {
-    p.extension()
-        .is_some_and(|e| e == "yml" || e == "yaml" || e == "json")
-}
-
-fn is_hidden(p: &Path) -> bool {
-    p.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.') || n.ends_with('~'))
-}
-
-fn check_file(path: &Path) -> Result<(), Diagnostic> {
-    let docs = yaml::load_file(path)?;
-    match docs.first() {
-        None => Ok(()),
-        Some(doc) if doc.is_null() || doc.as_map().is_some() => Ok(()),
-        Some(doc) => Err(Diagnostic::new(
-            format!(
-                "{} must hold a mapping of variable names to values",
-                path.display()
-            ),
-            &doc.pos,
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod role;
 mod tags;
 mod task;
 mod unimplemented;
+pub(crate) mod vars_dir;
 mod vars_prompt;
 
 pub use adjacent_vars::check_adjacent_vars;

@@ -6,6 +6,7 @@ use crate::common;
 use std::process::Command;
 
 use common::*;
+use mysql_async::prelude::Queryable;
 use starrocks_sim::version::SrVersion;
 
 const NET: u8 = 80;
@@ -147,4 +148,123 @@ fn graceful_be_stop_reports_shutdown() {
     poll("BE back", || {
         get(&sim.backend(&be).unwrap(), "StatusCode") == "OK"
     });
+}
+
+/// `SET PASSWORD` stores only MySQL's native hash: the metadata file never
+/// holds the password, and logins after a restart are checked against the
+/// hash. A meta dir written by an older simulator (plain `root_password`)
+/// is read, and rewritten with the hash, at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_password_is_stored_as_its_hash_and_old_metadata_migrates() {
+    let sim = Sim::up(NET, 1, 0, 0, 0, SrVersion::Latest);
+    let state_file = sim.host("fe1").root.join("fe/meta/srsim.json");
+    let read_state = || -> (String, serde_json::Value) {
+        let text = std::fs::read_to_string(&state_file).unwrap();
+        let json = serde_json::from_str(&text).unwrap();
+        (text, json)
+    };
+    let logs_in = |password: Option<&'static str>| {
+        let sim = &sim;
+        async move {
+            for _ in 0..100 {
+                match sim.conn("fe1", password).await {
+                    Ok(c) => {
+                        c.disconnect().await.unwrap();
+                        return true;
+                    }
+                    Err(mysql_async::Error::Server(e)) if e.code == 1045 => return false,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                }
+            }
+            panic!("the FE never answered a login");
+        }
+    };
+
+    let mut c = sim.conn("fe1", None).await.unwrap();
+    c.query_drop("SET PASSWORD FOR 'root' = PASSWORD('s3cret-persisted')")
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    let (text, json) = read_state();
+    assert!(!text.contains("s3cret-persisted"), "{text}");
+    // SELECT PASSWORD('s3cret-persisted') on a MySQL 5.7 server.
+    assert_eq!(
+        json["cluster"]["root_password_hash"],
+        "*127DA32222090374DB228072349255755F836C7B"
+    );
+    assert!(json["cluster"].get("root_password").is_none(), "{text}");
+
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &["--graceful"]);
+    script(&sim, "fe1", "fe/bin/start_fe.sh", &["--daemon"]);
+    // (password, accepted)
+    let cases = [
+        (Some("s3cret-persisted"), true),
+        (Some("wrong"), false),
+        (None, false),
+    ];
+    for (password, ok) in cases {
+        assert_eq!(logs_in(password).await, ok, "after a restart: {password:?}");
+    }
+
+    // An older simulator's meta dir: the password in plain text.
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &["--graceful"]);
+    let (_, mut json) = read_state();
+    let cluster = json["cluster"].as_object_mut().unwrap();
+    cluster.remove("root_password_hash");
+    cluster.insert("root_password".into(), "old-plain-pw".into());
+    std::fs::write(&state_file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    script(&sim, "fe1", "fe/bin/start_fe.sh", &["--daemon"]);
+    let cases = [
+        (Some("old-plain-pw"), true),
+        (Some("s3cret-persisted"), false),
+        (None, false),
+    ];
+    for (password, ok) in cases {
+        assert_eq!(logs_in(password).await, ok, "migrated: {password:?}");
+    }
+    let (text, json) = read_state();
+    assert!(!text.contains("old-plain-pw"), "not rewritten: {text}");
+    assert_eq!(
+        json["cluster"]["root_password_hash"],
+        starrocks_sim::password::native_hash("old-plain-pw")
+    );
+}
+
+/// A follower's meta dir holds the replicated hash, never the password,
+/// and with the leader gone the follower still checks logins against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_keep_only_the_hash_and_check_logins_with_the_leader_gone() {
+    let sim = Sim::up(NET, 2, 0, 0, 0, SrVersion::Latest);
+    let mut c = sim.conn("fe1", None).await.unwrap();
+    c.query_drop("SET PASSWORD FOR 'root' = PASSWORD('f0llower-pw')")
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    let replica = sim.host("fe2").root.join("fe/meta/srsim.json");
+    let want = "\"*".to_string() + &starrocks_sim::password::native_hash("f0llower-pw")[1..];
+    poll("the hash replicated to the follower", || {
+        std::fs::read_to_string(&replica).is_ok_and(|t| t.contains(&want))
+    });
+    assert!(!std::fs::read_to_string(&replica)
+        .unwrap()
+        .contains("f0llower-pw"));
+
+    script(&sim, "fe1", "fe/bin/stop_fe.sh", &[]);
+    poll("leader gone", || sim.sql_on("fe1", "SELECT 1").is_err());
+    // (password, accepted by the follower alone)
+    let cases = [
+        (None, false),
+        (Some("wrong"), false),
+        (Some("f0llower-pw"), true),
+    ];
+    for (password, ok) in cases {
+        let login = sim.conn("fe2", password).await;
+        match (login, ok) {
+            (Ok(c), true) => drop(c),
+            (Err(mysql_async::Error::Server(e)), false) => {
+                assert_eq!(e.code, 1045, "{password:?}: {e:?}")
+            }
+            (other, _) => panic!("{password:?}: want accepted={ok}, got {other:?}"),
+        }
+    }
 }
