@@ -4,6 +4,7 @@
 #[path = "../ssh_support/mod.rs"]
 mod ssh_support;
 
+mod ssh_async;
 mod ssh_become;
 mod ssh_exec;
 mod ssh_failures;

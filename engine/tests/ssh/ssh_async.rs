@@ -8,7 +8,7 @@
 //! command module's result keys): the engine's async
 //! machinery is under test here, not the command module.
 
-mod ssh_support;
+use crate::ssh_support;
 
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
