@@ -19,17 +19,38 @@ pub enum Side {
     Controller,
 }
 
-/// `(module, option, unless)`: path options naming controller files,
-/// unless the boolean option `unless` is true (`remote_src`).
-const ON_CONTROLLER: &[(&str, &str, Option<&str>)] = &[
-    ("copy", "src", Some("remote_src")),
-    ("unarchive", "src", Some("remote_src")),
-    ("template", "src", None),
-    ("fetch", "dest", None),
-    ("starrocks_config_diff", "reference_src", None),
-    ("sql", "ca_cert", None),
-    ("sql", "client_cert", None),
-    ("sql", "client_key", None),
+/// Whether the arguments move a controller-side option to the target.
+type OnTargetIf = fn(&Args) -> bool;
+
+fn flag(args: &Args, name: &str) -> Option<bool> {
+    args.get(name).and_then(Value::as_bool)
+}
+
+/// `remote_src: true`.
+fn remote_src(args: &Args) -> bool {
+    flag(args, "remote_src") == Some(true)
+}
+
+/// `remote_src: true`, or unarchive's deprecated `copy: false`.
+fn remote_archive(args: &Args) -> bool {
+    remote_src(args) || flag(args, "copy") == Some(false)
+}
+
+fn never(_: &Args) -> bool {
+    false
+}
+
+/// `(module, option, on target if)`: path options naming controller
+/// files, unless the arguments say the file is on the target.
+const ON_CONTROLLER: &[(&str, &str, OnTargetIf)] = &[
+    ("copy", "src", remote_src),
+    ("unarchive", "src", remote_archive),
+    ("template", "src", never),
+    ("fetch", "dest", never),
+    ("starrocks_config_diff", "reference_src", never),
+    ("sql", "ca_cert", never),
+    ("sql", "client_cert", never),
+    ("sql", "client_key", never),
 ];
 
 /// `(module, option)`: options not of type `path` whose values (a list's
@@ -39,14 +60,14 @@ const MORE_ON_TARGET: &[(&str, &str)] = &[("find", "paths"), ("fetch", "src")];
 /// Where the file `option` of `spec` names, given the other arguments;
 /// `None` when it is not a path.
 pub fn side(spec: &ModuleSpec, option: &str, args: &Args) -> Option<Side> {
-    let flag = |name: &str| args.get(name).and_then(Value::as_bool).unwrap_or(false);
-    if let Some((_, _, unless)) = ON_CONTROLLER
+    if let Some((_, _, on_target_if)) = ON_CONTROLLER
         .iter()
         .find(|(m, o, _)| *m == spec.name && *o == option)
     {
-        return Some(match unless {
-            Some(u) if flag(u) => Side::Target,
-            _ => Side::Controller,
+        return Some(if on_target_if(args) {
+            Side::Target
+        } else {
+            Side::Controller
         });
     }
     let typed_path = spec
@@ -169,6 +190,7 @@ mod tests {
                 .unwrap()
         };
         let remote = json!({"remote_src": true}).as_object().cloned().unwrap();
+        let no_copy = json!({"copy": false}).as_object().cloned().unwrap();
         let none = Args::new();
         let cases = [
             ("lineinfile", "path", &none, Some(Side::Target)),
@@ -177,6 +199,10 @@ mod tests {
             ("copy", "src", &remote, Some(Side::Target)),
             ("copy", "content", &none, None),
             ("template", "src", &remote, Some(Side::Controller)),
+            ("unarchive", "src", &none, Some(Side::Controller)),
+            ("unarchive", "src", &no_copy, Some(Side::Target)),
+            ("unarchive", "dest", &none, Some(Side::Target)),
+            ("stat", "get_checksum", &none, None),
             ("file", "src", &none, Some(Side::Target)),
             ("find", "paths", &none, Some(Side::Target)),
             ("fetch", "src", &none, Some(Side::Target)),
