@@ -67,7 +67,8 @@ fn wait_for_open_port() {
 }
 
 /// Rewrites through a temp file keep the file's POSIX ACL (lineinfile,
-/// blockinfile, replace, copy, template), as Ansible's `atomic_move`.
+/// blockinfile, replace, copy, template, starrocks_config), as Ansible's
+/// `atomic_move` keeps it.
 #[test]
 fn acl_survives_rewrites() {
     common::acl::run_all(&Setup::local());

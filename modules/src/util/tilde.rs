@@ -52,7 +52,7 @@ pub fn shell_word(path: &str) -> String {
 /// or `~<become user>`, whose home Ansible uses for a task with become.
 fn target_prefix<'a>(prefix: &'a str, become_user: Option<&'a str>) -> String {
     match (prefix, become_user) {
-        ("~", Some(u)) if !u.is_empty() && split(&format!("~{u}")).is_some() => format!("~{u}"),
+        ("~", Some(u)) if split(&format!("~{u}")).is_some() => format!("~{u}"),
         _ => prefix.to_string(),
     }
 }
@@ -70,7 +70,11 @@ pub async fn expand_on_target(
     ctx: &ModuleContext,
     paths: &[String],
 ) -> Result<BTreeMap<String, String>, ModuleError> {
-    let become_user = ctx.r#become.as_ref().map(|b| b.user.as_str());
+    // An empty become user is root, as for the become wrapper.
+    let become_user = ctx.r#become.as_ref().map(|b| match b.user.as_str() {
+        "" => "root",
+        u => u,
+    });
     let mut asked: BTreeMap<String, String> = BTreeMap::new();
     for p in paths {
         if let Some((prefix, _)) = split(p) {

@@ -60,6 +60,12 @@ fn cases() -> Vec<Case> {
             acl: &["user::rw-", "user:nobody:rwx", "mask::r--", "other::---"],
         },
         Case {
+            module: "starrocks_config",
+            args: json!({"path": "@DIR@/f", "settings": {"k": "v"}}),
+            content: "old\nk = v\n",
+            acl: KEPT,
+        },
+        Case {
             module: "template",
             args: json!({"src": "@DIR@/t.j2", "dest": "@DIR@/f"}),
             content: "hello\n",
