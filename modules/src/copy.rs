@@ -225,10 +225,10 @@ pub async fn copy_file(
     let trailing = dest.ends_with('/');
     let dest_in_dir = format!("{}/{basename}", dest.trim_end_matches('/'));
     let reqs = [
-        StatRequest::new(dest).follow(true).checksum(true),
-        StatRequest::new(&dest_in_dir).checksum(true),
+        StatRequest::new(dest).follow(true).checksum(true).acl(true),
+        StatRequest::new(&dest_in_dir).checksum(true).acl(true),
         StatRequest::new(parent_dir(dest)).follow(true),
-        StatRequest::new(dest),
+        StatRequest::new(dest).acl(true),
     ];
     let s = stat::stat_many(ctx, &reqs).await?;
     let mut created_dir = false;
@@ -330,7 +330,7 @@ pub async fn copy_file(
         &want,
         o.validate.as_deref(),
         o.backup.unwrap_or(false),
-        cur.is_some(),
+        cur.as_ref(),
     )
     .await
     {

@@ -167,14 +167,18 @@ async fn copy_remote_tree(
     } else {
         format!("{}/{}", o.dest.trim_end_matches('/'), basename(src))
     };
+    let dest_req = [StatRequest::new(&o.dest).follow(true)];
     let script = format!(
-        "( {} ); echo @@dest; ( {} )",
+        "( {} ); echo @@dest; ( {} ); echo @@stat; {}",
         listing_script(src),
-        listing_script(&dest_root)
+        listing_script(&dest_root),
+        stat::script(&dest_req)
     );
     let out = ctx.exec(script).await?;
     let text = out.stdout_str();
-    let (a, b) = text.split_once("@@dest\n").unwrap_or((&text, ""));
+    let (text, dest_stat) = text.split_once("@@stat\n").unwrap_or((&text, ""));
+    let dest_st = stat::parse(&dest_req, dest_stat).remove(0);
+    let (a, b) = text.split_once("@@dest\n").unwrap_or((text, ""));
     let (src_list, dest_list) = (parse_listing(a), parse_listing(b));
     let force = o.force.unwrap_or(true);
     let changed =
@@ -182,7 +186,7 @@ async fn copy_remote_tree(
             None => true,
             Some(d) => force && d != v,
         }) || dest_list.is_empty() && src_list.is_empty() && b.is_empty() && !a.is_empty();
-    let res = Outcome::changed(changed)
+    let mut res = Outcome::changed(changed)
         .with("dest", o.dest.clone())
         .with("src", src);
     if changed && !ctx.check_mode {
@@ -204,7 +208,47 @@ async fn copy_remote_tree(
         }
         run_all(ctx, &[cmd]).await?;
     }
+    // `cp` may have changed `dest` itself (it copies `src/.` onto it).
+    let known = if changed && !ctx.check_mode {
+        None
+    } else {
+        dest_st
+    };
+    if dest_attrs_changed(ctx, o, known).await? {
+        res.changed = true;
+    }
     Ok(res)
+}
+
+/// Ansible's last step for every `copy`: `mode`, `owner` and `group` on
+/// `dest` itself (the directory the tree went into). `before` is `dest`
+/// as it is now, if known; otherwise it is stat'ed anew.
+async fn dest_attrs_changed(
+    ctx: &ModuleContext,
+    o: &CopyOptions,
+    before: Option<RemoteStat>,
+) -> Result<bool, ModuleError> {
+    let mut want = attrs::Wanted::new(o.mode.as_deref(), o.owner.as_deref(), o.group.as_deref());
+    if want.mode.as_deref() == Some("preserve") {
+        want.mode = None;
+    }
+    if want.is_empty() {
+        return Ok(false);
+    }
+    let st = match before {
+        Some(st) => st,
+        // Check mode: the copy would create it, and set its attributes.
+        None if ctx.check_mode => return Ok(true),
+        None => match stat::stat_one(ctx, StatRequest::new(&o.dest).follow(true)).await? {
+            Some(st) => st,
+            None => return Ok(false),
+        },
+    };
+    let plan = attrs::plan(&o.dest, &st, &want, true).map_err(ModuleError::failed)?;
+    if plan.changed() && !ctx.check_mode {
+        run_all(ctx, &plan.commands).await?;
+    }
+    Ok(plan.changed())
 }
 
 /// `chown -R owner[:group]` (or `chgrp -R group`) of a copied tree.

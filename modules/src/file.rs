@@ -433,6 +433,7 @@ fn unreachable_stat(path: &str) -> RemoteStat {
         readable: false,
         writeable: false,
         executable: false,
+        acl: false,
     }
 }
 

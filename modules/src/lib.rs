@@ -49,7 +49,15 @@ use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
 
 /// Every module of this crate: generic ones first, then the StarRocks ones.
+/// Each expands `~` in its path options ([`util::path_args`]).
 pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
+    plain_modules()
+        .into_iter()
+        .map(|m| Arc::new(util::path_args::ExpandPaths(m)) as Arc<dyn Module>)
+        .collect()
+}
+
+fn plain_modules() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(command::Command),
         Arc::new(shell::Shell),

@@ -20,7 +20,16 @@ const OPTIONS: &[ArgSpec] = &[
         ArgType::Str,
         "The shell to run the command with (an absolute path); default `/bin/sh`.",
     ),
+    // ansible-core's shell action refuses it when the task runs (not when
+    // the playbook loads), so a play can `ignore_errors` it.
+    ArgSpec::new(
+        "expand_argument_vars",
+        ArgType::Raw,
+        "Not supported by `shell` (the shell expands the line itself): given, the task fails, as in ansible-core.",
+    ),
 ];
+
+const UNSUPPORTED: &str = "expand_argument_vars";
 
 pub static SPEC: ModuleSpec = ModuleSpec {
     options: OPTIONS,
@@ -45,6 +54,11 @@ impl Module for Shell {
     }
 
     async fn run(&self, ctx: &ModuleContext, args: Args) -> Result<Outcome, ModuleError> {
+        if args.contains_key(UNSUPPORTED) {
+            return Ok(Outcome::failed(format!(
+                "Unsupported parameters for (shell) module: {UNSUPPORTED}"
+            )));
+        }
         let o: CommandOptions = util::options(&SPEC, args)?;
         let inv = Invocation::from_options(&o, true)?;
         command::execute(ctx, &inv).await

@@ -8,7 +8,6 @@ use serde_json::{json, Map, Value};
 use srplay_engine::module::{
     ArgSpec, ArgType, Args, Module, ModuleContext, ModuleError, ModuleSpec, Outcome,
 };
-use srplay_engine::shell::quote;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,8 +94,10 @@ fn query_script(o: &StatOptions) -> String {
         "p={}; if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then echo N; exit 0; fi; \
          stat {follow}--printf 'S\\t%f\\t%u\\t%g\\t%U\\t%G\\t%s\\t%i\\t%d\\t%h\\t%.9X\\t%.9Y\\t%.9Z\\t%b\\t%o\\t%t\\t%T\\n' -- \"$p\" || exit 1; \
          a=; [ -r \"$p\" ] && a=r; [ -w \"$p\" ] && a=${{a}}w; [ -x \"$p\" ] && a=${{a}}x; echo \"A\t$a\"; \
-         if [ -L \"$p\" ]; then printf 'L\\t%s\\n' \"$(readlink -- \"$p\")\"; printf 'R\\t%s\\n' \"$(realpath -m -- \"$p\")\"; fi; ",
-        quote(&o.path)
+         if [ -L \"$p\" ]; then printf 'L\\t%s\\n' \"$(readlink -- \"$p\")\"; printf 'R\\t%s\\n' \"$(realpath -m -- \"$p\")\"; fi; \
+         printf 'P\\t%s\\n' \"$p\"; ",
+        // `~` expands here, on the target, in this one command.
+        util::tilde::shell_word(&o.path)
     );
     if o.get_checksum.unwrap_or(true) {
         let algo = o.checksum_algorithm.as_deref().unwrap_or("sha1");
@@ -184,6 +185,9 @@ fn parse(o: &StatOptions, out: &str) -> Map<String, Value> {
             }
             "L" => {
                 m.insert("lnk_target".into(), json!(rest));
+            }
+            "P" => {
+                m.insert("path".into(), json!(rest));
             }
             "R" => {
                 m.insert("lnk_source".into(), json!(rest));

@@ -2,7 +2,10 @@
 //! shared by `jvm_options` and `starrocks_config`: query, then apply only
 //! when something changed and not in check mode.
 
-use srplay_engine::connection::{FileAttrs, PutSource};
+use crate::util::attrs::Wanted;
+use crate::util::stat::{self, StatRequest};
+use crate::util::write;
+use srplay_engine::connection::PutSource;
 use srplay_engine::module::{Diff, ModuleContext, ModuleError, Outcome};
 use srplay_engine::shell::quote;
 
@@ -38,7 +41,7 @@ pub async fn backup(ctx: &ModuleContext, path: &str) -> Result<String, ModuleErr
 }
 
 /// Report (and unless in check mode, write) the change from `before` to
-/// `after`. The write is atomic and keeps the file's mode and owner.
+/// `after`. The write is atomic and keeps the file's mode, owner and ACL.
 pub async fn commit_edit(
     ctx: &ModuleContext,
     path: &str,
@@ -59,22 +62,26 @@ pub async fn commit_edit(
     if !changed || ctx.check_mode {
         return Ok(outcome);
     }
-    if make_backup {
-        let b = backup(ctx, path).await?;
-        outcome = outcome.with("backup_file", b);
-    }
-    ctx.put(
+    // The file's POSIX ACL, if any, is kept (see `util::write`).
+    let existing = stat::stat_one(ctx, StatRequest::new(path).follow(true).acl(true)).await?;
+    let written = write::write(
+        ctx,
         PutSource::Bytes(after.as_bytes().to_vec()),
         path,
-        &FileAttrs::default(),
+        &Wanted::default(),
+        None,
+        make_backup,
+        existing.as_ref(),
     )
     .await
-    .map_err(|e| {
-        if e.is_unreachable() {
-            ModuleError::Connection(e)
-        } else {
-            ModuleError::failed(e.to_string())
+    .map_err(|e| match e {
+        write::WriteError::Module(e) => e,
+        write::WriteError::Validate(rc, _, stderr) => {
+            ModuleError::failed(format!("could not write {path}: rc {rc}: {stderr}"))
         }
     })?;
+    if let Some(b) = written.backup_file {
+        outcome = outcome.with("backup_file", b);
+    }
     Ok(outcome)
 }

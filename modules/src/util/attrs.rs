@@ -134,6 +134,7 @@ mod tests {
             readable: true,
             writeable: true,
             executable: false,
+            acl: false,
         }
     }
 

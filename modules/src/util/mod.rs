@@ -7,11 +7,13 @@ pub mod checksum;
 pub mod clock;
 pub mod diff;
 pub mod mode;
+pub mod path_args;
 pub mod pyregex;
 pub mod run;
 pub mod shlex;
 pub mod stat;
 pub mod textfile;
+pub mod tilde;
 pub mod write;
 
 use srplay_engine::module::{Args, ModuleError, ModuleSpec};

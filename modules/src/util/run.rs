@@ -97,7 +97,7 @@ pub fn guard_script(chdir: Option<&str>, creates: Option<&str>, removes: Option<
     if let Some(d) = chdir {
         s.push_str(&format!(
             "cd {} 2>/dev/null || {{ echo {NO_CHDIR}; exit 1; }}; ",
-            quote(d)
+            super::tilde::shell_word(d)
         ));
     }
     if let Some(c) = creates {

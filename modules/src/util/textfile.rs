@@ -32,7 +32,7 @@ const CONTENT: &[u8] = b"@@srplay-content@@\n";
 
 /// Stat `path` (following links) and read it, in one round trip.
 pub async fn read(ctx: &ModuleContext, path: &str) -> Result<Current, ModuleError> {
-    let reqs = [StatRequest::new(path).follow(true)];
+    let reqs = [StatRequest::new(path).follow(true).acl(true)];
     let script = format!(
         "{}; echo '@@srplay-content@@'; [ -f {q} ] && cat -- {q}; true",
         stat::script(&reqs),
@@ -120,7 +120,7 @@ pub async fn save(
         &Wanted::default(),
         validate,
         backup,
-        cur.exists(),
+        cur.stat.as_ref(),
     )
     .await?;
     Ok(Saved {

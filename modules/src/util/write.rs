@@ -5,6 +5,7 @@
 //! or sets owner/group/mode.
 
 use super::attrs::Wanted;
+use super::stat::RemoteStat;
 use srplay_engine::connection::{FileAttrs, PutSource};
 use srplay_engine::module::{ModuleContext, ModuleError};
 use srplay_engine::shell::quote;
@@ -56,8 +57,10 @@ pub struct Written {
     pub backup_file: Option<String>,
 }
 
-/// Write `content` to `dest`. `exists` says whether `dest` is there now
-/// (a backup is only made of an existing file).
+/// Write `content` to `dest`. `existing` is what is there now (a backup
+/// is only made of an existing file); an existing file's POSIX ACL is
+/// kept, as Ansible's `atomic_move` keeps it (stat it with
+/// [`StatRequest::acl`](super::stat::StatRequest::acl) to know).
 pub async fn write(
     ctx: &ModuleContext,
     src: PutSource,
@@ -65,8 +68,10 @@ pub async fn write(
     want: &Wanted,
     validate: Option<&str>,
     backup_wanted: bool,
-    exists: bool,
+    existing: Option<&RemoteStat>,
 ) -> Result<Written, WriteError> {
+    let exists = existing.is_some();
+    let keep_acl = existing.is_some_and(|s| s.acl);
     let attrs = FileAttrs {
         mode: want
             .mode
@@ -80,7 +85,7 @@ pub async fn write(
         owner: want.owner.clone(),
         group: want.group.clone(),
     };
-    let Some(validate) = validate else {
+    if validate.is_none() && !keep_acl {
         let backup_file = if backup_wanted && exists {
             Some(backup(ctx, dest).await?)
         } else {
@@ -90,20 +95,22 @@ pub async fn write(
             .await
             .map_err(ModuleError::from)?;
         return Ok(Written { backup_file });
-    };
-    // Validation needs the new content on the target under another name
-    // first; it is renamed over `dest` only when the command accepts it.
+    }
+    // Validation, or copying an ACL, needs the new content on the target
+    // under another name first; it is renamed over `dest` only when the
+    // command accepts it and it carries the old file's ACL.
     let tmp = validate_temp_path(dest);
     ctx.put(src, &tmp, &attrs)
         .await
         .map_err(ModuleError::from)?;
-    let check = validate.replace("%s", &quote(&tmp));
-    let mut script = format!(
-        "t={}; d={}; ( {check} ); rc=$?; \
-         if [ $rc -ne 0 ]; then rm -f -- \"$t\"; exit $rc; fi; echo {VALIDATED}; ",
-        quote(&tmp),
-        quote(dest)
-    );
+    let mut script = format!("t={}; d={}; ", quote(&tmp), quote(dest));
+    if let Some(validate) = validate {
+        let check = validate.replace("%s", &quote(&tmp));
+        script.push_str(&format!(
+            "( {check} ); rc=$?; if [ $rc -ne 0 ]; then rm -f -- \"$t\"; exit $rc; fi; "
+        ));
+    }
+    script.push_str(&format!("echo {VALIDATED}; "));
     if backup_wanted && exists {
         script.push_str(&format!("{{ {}; }} || exit 1; ", backup_snippet(dest)));
     }
@@ -112,6 +119,9 @@ pub async fn write(
     }
     if attrs.owner.is_none() && attrs.group.is_none() {
         script.push_str("[ -e \"$d\" ] && chown --reference=\"$d\" \"$t\" 2>/dev/null; ");
+    }
+    if keep_acl {
+        script.push_str(&acl_copy_snippet(attrs.mode.as_deref()));
     }
     script.push_str("mv -f -- \"$t\" \"$d\" || exit 1");
     let out = ctx.exec(script).await.map_err(ModuleError::from)?;
@@ -131,6 +141,22 @@ pub async fn write(
         .find(|s| !s.is_empty())
         .map(str::to_string);
     Ok(Written { backup_file })
+}
+
+/// Give `$t` the POSIX ACL of `$d` (getfacl/setfacl, package `acl`),
+/// then the mode asked for, which (as Ansible's later chmod) rewrites the
+/// owner, mask and other entries.
+pub fn acl_copy_snippet(mode: Option<&str>) -> String {
+    let mut s = String::from(
+        "if ! command -v getfacl >/dev/null 2>&1 || ! command -v setfacl >/dev/null 2>&1; then \
+         rm -f -- \"$t\"; echo \"$d has a POSIX ACL: install getfacl and setfacl (package acl) \
+         on the target to keep it\" >&2; exit 1; fi; \
+         getfacl -p -- \"$d\" | setfacl --set-file=- \"$t\" || { rm -f -- \"$t\"; exit 1; }; ",
+    );
+    if let Some(m) = mode {
+        s.push_str(&format!("chmod {} \"$t\" || exit 1; ", quote(m)));
+    }
+    s
 }
 
 /// A temp name next to `dest`, carrying the put temp marker so an

@@ -435,3 +435,97 @@ fn become_an_unprivileged_user() {
     assert!(msg.to_lowercase().contains("permission denied"), "{msg}");
     assert!(!dir.join("locked/f").exists());
 }
+
+/// `~` in path options is the home of the user the module runs as on the
+/// target — the login user's without become, the become user's with it —
+/// never the controller's (these tests run as root, home `/root`).
+#[test]
+fn tilde_is_the_target_users_home() {
+    let f = fixture();
+    let sshd = ssh::shared_sshd();
+    let cases: [(Option<&SysUser>, &SysUser); 2] = [(None, &f.login), (Some(&f.other), &f.other)];
+    let mut errs = Vec::new();
+    for (become_user, owner) in cases {
+        let mut s = Setup::over(ssh::connect_as(&sshd, 0, f.login.name()));
+        s.r#become = become_user.map(|u| Become {
+            user: u.name().to_string(),
+            ..Default::default()
+        });
+        let home = owner.home();
+        let uid = uid_of(owner.name());
+        let who = format!("become {:?}", become_user.map(SysUser::name));
+        // (module, args, result key, expected result value)
+        let runs = [
+            (
+                "file",
+                json!({"path": "~/d", "state": "directory"}),
+                "path",
+                json!(home.join("d")),
+            ),
+            (
+                "lineinfile",
+                json!({"path": "~/d/t.conf", "line": "k=v", "create": true}),
+                "changed",
+                json!(true),
+            ),
+            (
+                "copy",
+                json!({"content": "c\n", "dest": "~/d/c.txt"}),
+                "dest",
+                json!(home.join("d/c.txt")),
+            ),
+            (
+                "stat",
+                json!({"path": "~/d/t.conf"}),
+                "stat.path",
+                json!(home.join("d/t.conf")),
+            ),
+            (
+                "command",
+                json!({"_raw_params": "pwd", "chdir": "~/d"}),
+                "stdout",
+                json!(home.join("d")),
+            ),
+        ];
+        for (module, args, key, want) in runs {
+            let res = run_module(module, args.as_object().cloned().unwrap_or_default(), &s);
+            let got = common::cases::lookup(&res, key);
+            if got.as_ref() != Some(&want) {
+                errs.push(format!(
+                    "{who}: {module} {args}: {key} = {got:?}, expected {want}; {res:?}"
+                ));
+            }
+        }
+        for (rel, content) in [("d/t.conf", "k=v\n"), ("d/c.txt", "c\n")] {
+            let p = home.join(rel);
+            match std::fs::metadata(&p) {
+                Ok(md) if md.uid() == uid => {}
+                Ok(md) => errs.push(format!(
+                    "{who}: {} owned by uid {}, expected {uid}",
+                    p.display(),
+                    md.uid()
+                )),
+                Err(e) => errs.push(format!("{who}: {}: {e}", p.display())),
+            }
+            let got = std::fs::read_to_string(&p).unwrap_or_default();
+            if got != content {
+                errs.push(format!("{who}: {} holds {got:?}", p.display()));
+            }
+        }
+        if std::path::Path::new("/root/d/t.conf").exists() {
+            errs.push(format!("{who}: wrote under the controller's home"));
+        }
+    }
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+}
+
+fn uid_of(user: &str) -> u32 {
+    let out = std::process::Command::new("id")
+        .args(["-u", user])
+        .output()
+        .expect("run id");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a numeric uid")
+}

@@ -65,3 +65,11 @@ fn wait_for_open_port() {
     assert_eq!(res.get("port"), Some(&serde_json::json!(port)));
     let _ = accept.join();
 }
+
+/// Rewrites through a temp file keep the file's POSIX ACL (lineinfile,
+/// blockinfile, replace, copy, template, starrocks_config), as Ansible's
+/// `atomic_move` keeps it.
+#[test]
+fn acl_survives_rewrites() {
+    common::acl::run_all(&Setup::local());
+}

@@ -83,3 +83,10 @@ fn the_setup_is_an_ssh_connection() {
     let out = res.get("stdout").and_then(|v| v.as_str()).unwrap_or("");
     assert!(out.contains("127.0.1."), "not over ssh: {res:?}");
 }
+
+/// POSIX ACLs survive rewrites over ssh too.
+#[test]
+fn acl_survives_rewrites() {
+    let (_sshd, setup) = ssh::setup_for("acl");
+    common::acl::run_all(&setup);
+}

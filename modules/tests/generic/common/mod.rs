@@ -4,6 +4,7 @@
 //! filesystem snapshots for comparing what runs leave behind.
 #![allow(dead_code)]
 
+pub mod acl;
 pub mod cases;
 pub mod oracle;
 pub mod ssh;
