@@ -33,6 +33,8 @@ pub struct Settings {
     pub pipelining: Option<bool>,
     pub control_path: Option<String>,
     pub nocolor: Option<bool>,
+    /// `[defaults] force_handlers`: the default of the play keyword.
+    pub force_handlers: Option<bool>,
     /// Warnings to print always (bad values, ignored insecure config).
     pub warnings: Vec<String>,
     /// Keys accepted but without effect in srplay; printed at `-v`.
@@ -73,6 +75,7 @@ const HONOURED: &[(&str, &str, &str)] = &[
         "ANSIBLE_VAULT_IDENTITY_LIST",
     ),
     ("defaults", "nocolor", "ANSIBLE_NOCOLOR"),
+    ("defaults", "force_handlers", "ANSIBLE_FORCE_HANDLERS"),
     ("privilege_escalation", "become", "ANSIBLE_BECOME"),
     ("privilege_escalation", "become_user", "ANSIBLE_BECOME_USER"),
     (
@@ -251,6 +254,7 @@ impl Settings {
             "vault_password_file" => self.vault_password_file = Some(path(&text)),
             "vault_identity_list" => self.vault_identity_list = list(),
             "nocolor" => self.nocolor = Some(bool_()?),
+            "force_handlers" => self.force_handlers = Some(bool_()?),
             "become" => self.r#become = Some(bool_()?),
             "become_user" => self.become_user = Some(text),
             "become_method" => self.become_method = Some(text),
@@ -455,6 +459,30 @@ mod tests {
         );
         assert_eq!(s.forks, Some(7));
         assert_eq!(s.host_key_checking, Some(false));
+    }
+
+    #[test]
+    fn force_handlers_from_file_and_environment() {
+        let cases = [
+            ("", &[][..], None),
+            ("[defaults]\nforce_handlers = yes\n", &[][..], Some(true)),
+            ("[defaults]\nforce_handlers = False\n", &[][..], Some(false)),
+            (
+                "[defaults]\nforce_handlers = False\n",
+                &[("ANSIBLE_FORCE_HANDLERS", "1")][..],
+                Some(true),
+            ),
+            (
+                "[defaults]\nforce_handlers = True\n",
+                &[("ANSIBLE_FORCE_HANDLERS", "no")][..],
+                Some(false),
+            ),
+        ];
+        for (cfg, vars, want) in cases {
+            let s = load_text(cfg, vars);
+            assert_eq!(s.force_handlers, want, "{cfg:?} {vars:?}");
+            assert!(s.warnings.is_empty() && s.ignored.is_empty(), "{s:?}");
+        }
     }
 
     #[test]

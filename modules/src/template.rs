@@ -282,6 +282,11 @@ fn has_syntax(source: &str, syntax: &TemplateSyntax) -> bool {
 /// Ansible's templar gives the result back the trailing newlines of the
 /// template that block tags (`trim_blocks`) ate.
 fn keep_trailing_newlines(source: &str, mut rendered: String) -> String {
+    // A template with no output (only comments or tags) stays empty, as
+    // in ansible-core (its result is None, which gets no newline back).
+    if rendered.is_empty() {
+        return rendered;
+    }
     let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
     let missing = count(source).saturating_sub(count(&rendered));
     rendered.extend(std::iter::repeat_n('\n', missing));

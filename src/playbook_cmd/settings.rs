@@ -40,6 +40,8 @@ pub fn apply(args: &PlaybookArgs) -> Result<(PlaybookArgs, Settings)> {
     a.become_user = a.become_user.or_else(|| settings.become_user.clone());
     a.become_method = a.become_method.or_else(|| settings.become_method.clone());
     a.ask_become_pass |= settings.become_ask_pass == Some(true);
+    // Ansible: `--force-handlers` defaults to the config value.
+    a.force_handlers |= settings.force_handlers == Some(true);
     if a.vault_password_files.is_empty() {
         a.vault_password_files
             .extend(settings.vault_password_file.clone());

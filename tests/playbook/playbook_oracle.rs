@@ -44,10 +44,13 @@ fn playbooks_match_ansible() {
     let mut failures = Vec::new();
     let results = results.into_inner().unwrap();
     for (name, theirs, mine) in &results {
-        let (t, m) = (
+        let (mut t, mut m) = (
             job_ids(&normalize(&theirs.stdout)),
             job_ids(&normalize(&mine.stdout)),
         );
+        if root.join(name).join("ignore_error_text").exists() {
+            (t, m) = (strip_error_blocks(&t), strip_error_blocks(&m));
+        }
         if t != m || theirs.code != mine.code {
             failures.push(format!(
                 "=== {name}: exit ansible={} srplay={}\n{}\n--- srplay stderr:\n{}",
@@ -64,6 +67,48 @@ fn playbooks_match_ansible() {
         failures.len(),
         results.len(),
         failures.join("\n")
+    );
+}
+
+/// Without the `[ERROR]: …` blocks of failed tasks: for cases marked
+/// `ignore_error_text`, whose failures are checked through registered
+/// results instead (ansible-core's wording of a templating failure,
+/// "Finalization of task args …", is its own).
+fn strip_error_blocks(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut skipping = false;
+    for line in s.lines() {
+        if line.starts_with("[ERROR]") {
+            skipping = true;
+            continue;
+        }
+        let resumes = [
+            "ok: [",
+            "changed: [",
+            "skipping: [",
+            "failed: [",
+            "fatal: [",
+            "...ignoring",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p))
+            || line.ends_with("***");
+        if skipping && !resumes {
+            continue;
+        }
+        skipping = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn error_blocks_are_stripped() {
+    let input = "TASK [debug] ***\n[ERROR]: Task failed: x\nOrigin: p.yml:1:1\n\n1 - debug\nfatal: [h]: FAILED! => {}\n...ignoring\nok: [h] => {}\n";
+    assert_eq!(
+        strip_error_blocks(input),
+        "TASK [debug] ***\nfatal: [h]: FAILED! => {}\n...ignoring\nok: [h] => {}\n"
     );
 }
 

@@ -12,7 +12,7 @@ use crate::module::{ModuleContext, ModuleError, Outcome, TemplateRenderer};
 use crate::output::{item_label, HostEvent, Status};
 use crate::playbook::{Loop, Task};
 use crate::template::{
-    condition, render_text, render_text_with, render_value_in, LazyVars, TemplateSyntax,
+    all_conditions, condition, render_text_with, render_value_in, LazyVars, TemplateSyntax,
 };
 use crate::vars::omit_token;
 use serde_json::{json, Map, Value};
@@ -59,7 +59,9 @@ impl TemplateRenderer for Renderer {
         source: &str,
         extra: &Map<String, Value>,
     ) -> Result<String, String> {
-        render_text(source, &self.0.with_extra(extra)).map_err(|e| format!("{name}: {}", e.msg))
+        let syntax = TemplateSyntax::default();
+        render_text_with(source, &self.0.with_extra(extra), &syntax, &[])
+            .map_err(|e| format!("{name}: {}", e.msg))
     }
 
     fn render_with(
@@ -633,9 +635,7 @@ impl Executor {
         let v = vars.with_extra(&extra);
         let eval_all = |c: &Value| -> Result<bool, String> {
             match c {
-                Value::Array(list) => list.iter().try_fold(true, |acc, x| {
-                    condition(x, &v).map(|b| acc && b).map_err(|e| e.msg)
-                }),
+                Value::Array(list) => all_conditions(list, &v).map_err(|e| e.msg),
                 other => condition(other, &v).map_err(|e| e.msg),
             }
         };

@@ -3,7 +3,7 @@
 
 use super::scope::Scope;
 use super::Executor;
-use crate::playbook::{FileCtx, Item, Keywords, Play, Role, Task};
+use crate::playbook::{Diagnostic, FileCtx, Item, Keywords, Play, Role, Task};
 use crate::template::{render_value_in, LazyVars, VarMap, VarValue};
 use crate::vars::MagicVars;
 use serde_json::{Map, Value};
@@ -129,6 +129,8 @@ impl Executor {
         Ok(hosts)
     }
 
+    /// The play's `vars_files`, merged; errors read like Ansible's
+    /// (message, `Origin:` and the source lines).
     fn load_vars_files(&self, play: &Play) -> Result<Map<String, Value>, String> {
         let vars = self.play_level_vars(play);
         let mut out = Map::new();
@@ -139,22 +141,33 @@ impl Executor {
             };
             let mut loaded = false;
             for c in &candidates {
-                let name = match render_value_in(c, &vars).map_err(|e| format!("{pos}: {e}"))? {
+                let name = match render_value_in(c, &vars)
+                    .map_err(|e| Diagnostic::new(e.msg, pos).render_origin())?
+                {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
                 let path = play.ctx.dir().join(&name);
                 if path.is_file() {
-                    out.extend(self.loader.vars_file(&path, pos).map_err(|d| d.render())?);
+                    let file_vars = self
+                        .loader
+                        .vars_file(&path)
+                        .map_err(|d| d.render_origin())?;
+                    out.extend(file_vars);
                     loaded = true;
                     break;
                 }
             }
             if !loaded {
-                return Err(format!(
-                    "{pos}: vars file {} was not found",
-                    Value::Array(candidates)
-                ));
+                let d = Diagnostic::new(
+                    format!(
+                        "Could not find or access the vars file {}.",
+                        Value::Array(candidates)
+                    ),
+                    pos,
+                )
+                .hint(Some(format!("Searched in {}.", play.ctx.dir().display())));
+                return Err(d.render_origin());
             }
         }
         Ok(out)
@@ -194,8 +207,9 @@ impl Executor {
             _ => None,
         });
         let free = play.strategy.as_ref().and_then(Value::as_str) == Some("free");
-        let force_handlers =
-            self.opts.force_handlers || truthy(play.force_handlers.as_ref(), false);
+        // The play keyword wins, even `false` over `--force-handlers`
+        // (ansible-core: the CLI flag and ansible.cfg are its default).
+        let force_handlers = truthy(play.force_handlers.as_ref(), self.opts.force_handlers);
         for batch in batches {
             if self.cancel.code().is_some() {
                 break;

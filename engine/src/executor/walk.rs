@@ -8,7 +8,7 @@ use super::Executor;
 use crate::actions::MetaAction;
 use crate::output::{Status, TaskKind};
 use crate::playbook::{Block, Item, Task};
-use crate::template::{condition, render_value_in};
+use crate::template::{all_conditions, condition, render_value_in};
 use serde_json::{json, Map, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -413,11 +413,7 @@ impl Executor {
                 );
             }
             let vars = self.task_vars(prt, Some(task), scope, h, &Map::new());
-            let ok = scope
-                .when
-                .iter()
-                .chain(&task.kw.when)
-                .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b));
+            let ok = all_conditions(scope.when.iter().chain(&task.kw.when), &vars);
             match ok {
                 Ok(true) => selected.push(h.clone()),
                 Ok(false) if what == MetaAction::Noop => {}
@@ -622,12 +618,8 @@ impl Executor {
             }
             let _ = i;
             let vars = self.task_vars(prt, Some(task), scope, host, &extra);
-            let ok = scope
-                .when
-                .iter()
-                .chain(&task.kw.when)
-                .try_fold(true, |acc, c| condition(c, &vars).map(|b| acc && b))
-                .map_err(|e| e.msg)?;
+            let ok =
+                all_conditions(scope.when.iter().chain(&task.kw.when), &vars).map_err(|e| e.msg)?;
             if !ok {
                 continue;
             }

@@ -7,6 +7,7 @@ mod json;
 mod pyjson;
 mod reporter;
 mod text;
+pub(crate) use text::source_excerpt;
 
 pub use diff::unified_diff;
 pub use json::JsonCallback;

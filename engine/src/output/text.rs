@@ -155,7 +155,7 @@ impl TextCallback {
 
 /// The lines up to `pos` and a caret under its column, after a blank
 /// line; nothing when the file cannot be read.
-fn source_excerpt(pos: &crate::yaml::Pos) -> String {
+pub(crate) fn source_excerpt(pos: &crate::yaml::Pos) -> String {
     let mut text = String::new();
     if let Ok(src) = std::fs::read_to_string(pos.path()) {
         let lines: Vec<&str> = src.lines().collect();

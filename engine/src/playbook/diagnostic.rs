@@ -58,6 +58,23 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// Ansible's rendering, for errors met while running (the run's
+    /// `[ERROR]: ` line comes first): the message, `Origin: file:line:col`,
+    /// the source lines up to it with a caret, then the hint.
+    pub fn render_origin(&self) -> String {
+        let mut out = self.msg.clone();
+        if !self.pos.file.as_os_str().is_empty() {
+            out.push_str(&format!("\nOrigin: {}\n", self.pos));
+            out.push_str(crate::output::source_excerpt(&self.pos).trim_end());
+        }
+        if let Some(h) = &self.hint {
+            out.push_str(&format!("\n\n{h}"));
+        }
+        out
+    }
+}
+
 fn source_line(pos: &Pos) -> Option<String> {
     let text = std::fs::read_to_string(pos.path()).ok()?;
     text.lines()

@@ -569,6 +569,11 @@ impl Loader {
         build: &mut PlayBuild,
         stack: &mut Vec<PathBuf>,
     ) -> Result<Item, Diagnostic> {
+        // Checked here like on plays, blocks and tasks: a bad module name
+        // or option fails before any host is touched.
+        if let Some(md) = entry.get("module_defaults") {
+            check_module_defaults(md, &self.registry)?;
+        }
         let (req, kw) = role_entry(entry)?;
         // A role listed twice in `roles:` with the same params and vars
         // runs once, unless its meta says `allow_duplicates: true`.
@@ -630,7 +635,7 @@ impl Loader {
             req.tasks_from,
             Value::Object(req.params.clone())
         );
-        let mut role = load_role_vars(&req.name, &path, &req.defaults_from, &req.vars_from, pos)?;
+        let mut role = load_role_vars(&req.name, &path, &req.defaults_from, &req.vars_from)?;
         role.params = req.params.clone();
         let role = Arc::new(role);
         let ctx_role = Arc::new(FileCtx {
@@ -765,8 +770,8 @@ impl Loader {
     }
 
     /// Read a `vars_files` / `include_vars` file.
-    pub fn vars_file(&self, path: &Path, pos: &Pos) -> Result<Map<String, Value>, Diagnostic> {
-        read_vars_file(path, pos)
+    pub fn vars_file(&self, path: &Path) -> Result<Map<String, Value>, Diagnostic> {
+        read_vars_file(path)
     }
 }
 

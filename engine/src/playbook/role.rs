@@ -37,15 +37,33 @@ pub fn role_file(role_dir: &Path, part: &str, base: &str) -> Option<PathBuf> {
 }
 
 /// Read a vars-like file (defaults, vars, vars_files) into a mapping.
-pub fn read_vars_file(path: &Path, pos: &Pos) -> Result<Map<String, Value>, Diagnostic> {
+pub fn read_vars_file(path: &Path) -> Result<Map<String, Value>, Diagnostic> {
     let docs = yaml::load_file(path).map_err(Diagnostic::from)?;
-    match docs.first().map(Node::to_json) {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(m)) => Ok(m),
-        Some(_) => Err(Diagnostic::new(
-            format!("{} must contain a mapping of variables", path.display()),
-            pos,
-        )),
+    let Some(doc) = docs.first() else {
+        return Ok(Map::new());
+    };
+    // Ansible also takes a list of mappings, merged in order.
+    let invalid = |at: &Pos| {
+        Diagnostic::new("Invalid variable file contents.", at).hint(Some(
+            "Variable files must contain either a dictionary of variables, or a list of dictionaries."
+                .into(),
+        ))
+    };
+    match doc.to_json() {
+        Value::Null => Ok(Map::new()),
+        Value::Object(m) => Ok(m),
+        Value::Array(items) => {
+            let mut out = Map::new();
+            for (item, node) in items.into_iter().zip(doc.as_seq().unwrap_or(&[])) {
+                match item {
+                    Value::Object(m) => out.extend(m),
+                    Value::Null => {}
+                    _ => return Err(invalid(&node.pos)),
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(invalid(&doc.pos)),
     }
 }
 
@@ -55,11 +73,10 @@ pub fn load_role_vars(
     path: &Path,
     defaults_from: &str,
     vars_from: &str,
-    pos: &Pos,
 ) -> Result<Role, Diagnostic> {
     let read = |part: &str, base: &str| -> Result<Map<String, Value>, Diagnostic> {
         match role_file(path, part, base) {
-            Some(f) => read_vars_file(&f, pos),
+            Some(f) => read_vars_file(&f),
             None => Ok(Map::new()),
         }
     };
@@ -111,5 +128,37 @@ pub fn role_allows_duplicates(path: &Path) -> Result<bool, Diagnostic> {
             format!("`allow_duplicates` must be a boolean, got {other}"),
             &v.pos,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vars_file_contents_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("a: 1\n", Ok(json!({"a": 1}))),
+            ("", Ok(json!({}))),
+            ("- a: 1\n  b: x\n- b: y\n", Ok(json!({"a": 1, "b": "y"}))),
+            ("- a\n- b\n", Err((1, 3))),
+            ("- a: 1\n- [2]\n", Err((2, 3))),
+            ("just text\n", Err((1, 1))),
+        ];
+        for (i, (text, want)) in cases.into_iter().enumerate() {
+            let path = dir.path().join(format!("v{i}.yml"));
+            std::fs::write(&path, text).unwrap();
+            match (read_vars_file(&path), want) {
+                (Ok(got), Ok(want)) => assert_eq!(Value::Object(got), want, "{text:?}"),
+                (Err(d), Err((line, col))) => {
+                    assert_eq!(d.msg, "Invalid variable file contents.", "{text:?}");
+                    assert_eq!((d.pos.line, d.pos.col), (line, col), "{text:?}");
+                    assert!(d.render_origin().contains("or a list of dictionaries"));
+                }
+                (got, want) => panic!("{text:?}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 }

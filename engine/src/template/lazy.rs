@@ -126,6 +126,11 @@ impl Object for LazyVars {
         let name = key.as_str()?;
         match self.resolve(name) {
             Ok(v) => v,
+            // Ansible: a variable whose template uses an undefined one is
+            // itself undefined (`a is defined` is false, `default`
+            // applies); using it reports the inner variable (see
+            // `templar::undefined_error`).
+            Err(e) if e.kind() == ErrorKind::UndefinedError => None,
             Err(e) => Some(JValue::from(e)),
         }
     }

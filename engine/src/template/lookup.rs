@@ -1,6 +1,8 @@
-//! `lookup()` / `query()` / `q()`: env, file, template, pipe, vars,
+//! `lookup()` / `query()` / `q()`: env, file, template, pipe, lines, vars,
 //! first_found, items, list, sequence-free basics.
 
+use super::filters::Delimiters;
+use super::TemplateSyntax;
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error, ErrorKind, State};
 use std::path::PathBuf;
@@ -88,6 +90,99 @@ fn find(state: &State, sub: &str, name: &str) -> Option<PathBuf> {
         .find(|c| c.exists())
 }
 
+/// The template lookup's syntax options (Ansible's defaults otherwise).
+fn lookup_syntax(kw: &Kwargs) -> Result<TemplateSyntax, Error> {
+    let mut syntax = TemplateSyntax::default();
+    let pairs = [
+        ("variable_start_string", &mut syntax.variable.0),
+        ("variable_end_string", &mut syntax.variable.1),
+        ("comment_start_string", &mut syntax.comment.0),
+        ("comment_end_string", &mut syntax.comment.1),
+    ];
+    for (key, slot) in pairs {
+        if let Some(v) = kw.get::<Option<String>>(key)? {
+            *slot = v;
+        }
+    }
+    if let Some(t) = kw.get::<Option<bool>>("trim_blocks")? {
+        syntax.trim_blocks = t;
+    }
+    Ok(syntax)
+}
+
+/// `lookup('template', f)` as ansible-core 2.19 renders it: natively, so
+/// a template whose only output is one expression gives that value
+/// (`{{ {'a': 1} }}` is a dict), anything else a string, which gets the
+/// template's trailing newlines (Jinja drops one, Ansible puts it back).
+/// String literals are Jinja's, as in any template file.
+fn render_template_file(
+    state: &State,
+    src: &str,
+    syntax: &TemplateSyntax,
+) -> Result<JValue, Error> {
+    let vars = state.lookup("vars").unwrap_or_default();
+    let (src, syntax) = super::overrides::extract(src, syntax).map_err(err)?;
+    let env = super::templar::file_environment(&syntax).map_err(err)?;
+    let delims = syntax.syntax.delimiters();
+    let body = src.strip_suffix('\n').unwrap_or(src);
+    if delims == Delimiters::default() {
+        if let Some(expr) = super::lone_expression(body) {
+            let wrapped = format!("{{{{ {expr} }}}}");
+            let text = super::filters::template_source(&wrapped, &delims, false);
+            let compiled = env.compile_expression_owned(text[3..text.len() - 3].to_string())?;
+            let v = compiled.eval(&vars)?;
+            if v.as_str().is_none() && !v.is_undefined() {
+                return Ok(v);
+            }
+        }
+    }
+    let text = env.render_str(&super::filters::template_source(src, &delims, false), &vars)?;
+    if let Some(v) = native_macro_output(body, &text) {
+        return Ok(v);
+    }
+    Ok(JValue::from(super::overrides::restore_trailing_newlines(
+        src, text,
+    )))
+}
+
+/// A template that only defines macros (or sets and imports) and then
+/// outputs one `{{ expression }}` whose text is a Python dict or list repr
+/// (a macro's native output, in Ansible): that container.
+fn native_macro_output(body: &str, text: &str) -> Option<JValue> {
+    static DEFS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let defs = DEFS.get_or_init(|| {
+        regex::Regex::new(
+            r"(?s)\{%-?\s*macro\b.*?\{%-?\s*endmacro\s*-?%\}\n?|\{%-?\s*(?:set|import|from)\b[^%]*-?%\}\n?",
+        )
+        .expect("valid regex")
+    });
+    let rest = defs.replace_all(body, "");
+    super::lone_expression(rest.trim_end_matches('\n'))?;
+    let t = text.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let v: serde_json::Value = serde_yaml::from_str(t).ok()?;
+    Some(JValue::from(minijinja::value::Serde(v)))
+}
+
+/// The standard output of `/bin/sh -c cmd` on the controller; a
+/// non-zero exit is an error, as in Ansible's `pipe` and `lines`.
+fn shell_output(lookup: &str, cmd: &str) -> Result<String, Error> {
+    let o = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .map_err(|e| err(format!("{lookup} lookup: {e}")))?;
+    if !o.status.success() {
+        return Err(err(format!(
+            "lookup_plugin.{lookup}({cmd}) returned {}",
+            o.status.code().unwrap_or(-1)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
 fn run(state: &State, name: &str, terms: &[JValue], kw: &Kwargs) -> Result<Vec<JValue>, Error> {
     let name = name.strip_prefix("ansible.builtin.").unwrap_or(name);
     let terms = flat_terms(terms);
@@ -126,6 +221,7 @@ fn run(state: &State, name: &str, terms: &[JValue], kw: &Kwargs) -> Result<Vec<J
             out
         }
         "template" => {
+            let syntax = lookup_syntax(kw)?;
             let mut out = Vec::new();
             for t in &terms {
                 let path = find(state, "templates", &text(t)).ok_or_else(|| {
@@ -136,29 +232,24 @@ fn run(state: &State, name: &str, terms: &[JValue], kw: &Kwargs) -> Result<Vec<J
                 })?;
                 let src = std::fs::read_to_string(&path)
                     .map_err(|e| err(format!("{}: {e}", path.display())))?;
-                let tpl = state.env().template_from_str(&src)?;
-                let rendered = tpl.render(state.lookup("vars").unwrap_or_default())?;
-                out.push(JValue::from(rendered));
+                out.push(render_template_file(state, &src, &syntax)?);
             }
             out
         }
         "pipe" => {
             let mut out = Vec::new();
             for t in &terms {
-                let o = std::process::Command::new("/bin/sh")
-                    .arg("-c")
-                    .arg(text(t))
-                    .output()
-                    .map_err(|e| err(format!("pipe lookup: {e}")))?;
-                if !o.status.success() {
-                    return Err(err(format!(
-                        "lookup_plugin.pipe({}) returned {}",
-                        text(t),
-                        o.status.code().unwrap_or(-1)
-                    )));
-                }
-                let s = String::from_utf8_lossy(&o.stdout);
+                let s = shell_output("pipe", &text(t))?;
                 out.push(JValue::from(s.trim_end_matches('\n').to_string()));
+            }
+            out
+        }
+        // One value per line of each command's output.
+        "lines" => {
+            let mut out = Vec::new();
+            for t in &terms {
+                let s = shell_output("lines", &text(t))?;
+                out.extend(s.lines().map(JValue::from));
             }
             out
         }

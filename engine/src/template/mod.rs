@@ -11,14 +11,15 @@
 pub mod filters;
 mod lazy;
 mod lookup;
+mod overrides;
 mod syntax;
 mod templar;
 
 pub use lazy::{contains_template, LazyVars, VarMap, VarValue};
 pub use syntax::TemplateSyntax;
 pub use templar::{
-    check_syntax, condition, environment, expression, render_str, render_text, render_text_with,
-    render_value_in, template, TemplateError,
+    all_conditions, check_syntax, condition, environment, expression, render_str, render_text,
+    render_text_with, render_value_in, template, TemplateError,
 };
 
 use minijinja::value::Value as JValue;

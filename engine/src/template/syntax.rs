@@ -2,6 +2,7 @@
 //! and the six delimiter strings), as a value the renderer can key an
 //! environment on.
 
+use super::filters::Delimiters;
 use minijinja::syntax::SyntaxConfig;
 
 /// Jinja syntax options of one `template` task; `Default` is Ansible's.
@@ -27,11 +28,19 @@ impl Default for TemplateSyntax {
 }
 
 impl TemplateSyntax {
-    /// Are the delimiters the default ones (so Ansible's string-literal
-    /// rewriting, which looks for `{{ }}`/`{% %}`, applies)?
+    /// Are the delimiters the default ones?
     pub fn default_delimiters(&self) -> bool {
-        let d = TemplateSyntax::default();
-        self.block == d.block && self.variable == d.variable && self.comment == d.comment
+        self.delimiters() == Delimiters::default()
+    }
+
+    /// The delimiters, for the source pre-pass (raw string literals,
+    /// strict operands), which must find tags the way Jinja's lexer does.
+    pub fn delimiters(&self) -> Delimiters {
+        Delimiters {
+            variable: self.variable.clone(),
+            block: self.block.clone(),
+            comment: self.comment.clone(),
+        }
     }
 
     /// The minijinja configuration; an error names the bad delimiters.

@@ -2,6 +2,7 @@
 //! of compiled expressions and templates (compiling dominates otherwise).
 
 use super::lazy::LazyVars;
+use super::overrides::Overrides;
 use super::syntax::TemplateSyntax;
 use super::{is_template, lone_expression, to_json};
 use minijinja::value::Value as JValue;
@@ -155,38 +156,45 @@ pub fn render_text(src: &str, vars: &Arc<LazyVars>) -> Result<String, TemplateEr
         .map_err(|e| describe(e, src, vars))
 }
 
-/// [`render_text`] with a `template` task's syntax options (trim/lstrip
-/// blocks, custom delimiters) and the directories `include`, `import` and
-/// `extends` find other templates in. Non-default syntaxes get their own
-/// environment, built once per distinct syntax; templates loaded from
-/// `dirs` are not cached (a template file is rendered once per host).
+/// Render a template file (the `template` module) with the task's syntax
+/// options (trim/lstrip blocks, custom delimiters, and a `#jinja2:` first
+/// line in the template itself) and the directories `include`, `import`
+/// and `extends` find other templates in. As in Ansible, string literals
+/// in a template file are Jinja's (escapes decoded), unlike templates
+/// written in YAML. Non-default syntaxes get their own environment, built
+/// once per distinct syntax; template files are not cached (each is
+/// rendered once per host).
 pub fn render_text_with(
     src: &str,
     vars: &Arc<LazyVars>,
     syntax: &TemplateSyntax,
     dirs: &[PathBuf],
 ) -> Result<String, TemplateError> {
-    let loads = ["include", "import", "extends"]
-        .iter()
-        .any(|k| src.contains(k));
-    if *syntax == TemplateSyntax::default() && !loads {
-        return render_text(src, vars);
-    }
-    let base = if *syntax == TemplateSyntax::default() {
-        environment()
-    } else {
-        syntax_environment(syntax).map_err(|e| TemplateError::new(e, false))?
-    };
-    let mut env = base.clone();
+    let (src, syntax) =
+        super::overrides::extract(src, syntax).map_err(|e| TemplateError::new(e, false))?;
+    let mut env = file_environment(&syntax)
+        .map_err(|e| TemplateError::new(e, false))?
+        .clone();
     let dirs = dirs.to_vec();
-    env.set_loader(move |name| load_from(&dirs, name));
-    let text = if syntax.default_delimiters() {
-        super::filters::raw_string_literals(src).into_owned()
-    } else {
-        src.to_string()
-    };
+    let delims = syntax.syntax.delimiters();
+    let loader_delims = delims.clone();
+    env.set_loader(move |name| {
+        Ok(load_from(&dirs, name)?
+            .map(|s| super::filters::template_source(&s, &loader_delims, false).into_owned()))
+    });
+    let text = super::filters::template_source(src, &delims, false);
     env.render_str(&text, JValue::from_dyn_object(vars.clone()))
+        .map(|out| super::overrides::restore_trailing_newlines(src, out))
         .map_err(|e| describe(e, src, vars))
+}
+
+/// The environment a template file with this syntax renders in (built
+/// once per distinct syntax: files follow Jinja's trailing-newline rule,
+/// which templates written in YAML do not need).
+pub(super) fn file_environment(
+    syntax: &Overrides,
+) -> Result<&'static Environment<'static>, String> {
+    syntax_environment(syntax)
 }
 
 /// A template named by `include`/`import`, from the first dir holding it.
@@ -205,9 +213,9 @@ fn load_from(dirs: &[PathBuf], name: &str) -> Result<Option<String>, Error> {
     Ok(None)
 }
 
-/// The process-wide environment for one non-default syntax.
-fn syntax_environment(syntax: &TemplateSyntax) -> Result<&'static Environment<'static>, String> {
-    type EnvCache = Mutex<HashMap<TemplateSyntax, &'static Environment<'static>>>;
+/// The process-wide environment for one template-file syntax.
+fn syntax_environment(syntax: &Overrides) -> Result<&'static Environment<'static>, String> {
+    type EnvCache = Mutex<HashMap<Overrides, &'static Environment<'static>>>;
     static C: OnceLock<EnvCache> = OnceLock::new();
     let cache = C.get_or_init(Default::default);
     if let Some(env) = cache.lock().expect("not poisoned").get(syntax) {
@@ -300,6 +308,21 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
     }
 }
 
+/// A list of conditionals (`when: [a is defined, a.b]`, a block's and
+/// its task's): true when all are, evaluated in order and stopping at the
+/// first false one as Ansible does, so a later one may rely on an earlier.
+pub fn all_conditions<'a>(
+    conds: impl IntoIterator<Item = &'a Value>,
+    vars: &Arc<LazyVars>,
+) -> Result<bool, TemplateError> {
+    for c in conds {
+        if !condition(c, vars)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Ansible's `is_possibly_all_template`: starts and ends with template
 /// delimiters.
 fn is_possibly_all_template(s: &str) -> bool {
@@ -349,7 +372,7 @@ fn check_no_undefined(
     let names = compiled.undeclared_variables(false);
     let missing = names
         .iter()
-        .filter(|n| !vars.contains(n) && !environment().globals().any(|(g, _)| g == n.as_str()))
+        .filter(|n| !vars.contains(n) && !is_global(n))
         .min();
     match missing {
         Some(n) => Err(TemplateError::new(
@@ -358,6 +381,12 @@ fn check_no_undefined(
         )),
         None => Ok(()),
     }
+}
+
+/// A function or value every template sees (`range`, `lookup`, the
+/// pre-pass's helpers), which is never an undefined variable.
+fn is_global(name: &str) -> bool {
+    environment().globals().any(|(g, _)| g == name)
 }
 
 /// ansible-core 2.19: a conditional must evaluate to a boolean.
@@ -398,9 +427,15 @@ fn undefined_error(
     names: &std::collections::HashSet<String>,
     vars: &Arc<LazyVars>,
 ) -> TemplateError {
+    if let Some(inner) = inner_undefined(names, vars) {
+        return inner;
+    }
     let mut missing: Vec<&String> = names
         .iter()
-        .filter(|n| !vars.contains(n.split('.').next().unwrap_or(n)))
+        .filter(|n| {
+            let head = n.split('.').next().unwrap_or(n);
+            !vars.contains(head) && !is_global(head)
+        })
         .collect();
     missing.sort();
     match missing.first() {
@@ -426,12 +461,37 @@ fn undefined_error(
     }
 }
 
+/// A variable `src` uses that exists but is undefined itself, because its
+/// own template uses an undefined variable: the error naming that one.
+fn inner_undefined(
+    names: &std::collections::HashSet<String>,
+    vars: &Arc<LazyVars>,
+) -> Option<TemplateError> {
+    let mut heads: Vec<&str> = names
+        .iter()
+        .map(|n| n.split('.').next().unwrap_or(n))
+        .filter(|h| vars.contains(h))
+        .collect();
+    heads.sort();
+    heads.into_iter().find_map(|h| match vars.resolve(h) {
+        Err(e) if e.kind() == ErrorKind::UndefinedError => Some(TemplateError::new(
+            e.detail().unwrap_or("undefined variable").to_string(),
+            true,
+        )),
+        _ => None,
+    })
+}
+
 /// Turn a minijinja error into a short message naming what went wrong.
 fn describe(e: Error, src: &str, vars: &Arc<LazyVars>) -> TemplateError {
     if e.kind() == ErrorKind::UndefinedError {
         if let Some(d) = e.detail() {
             if d.contains(" is undefined (in ") {
                 return TemplateError::new(d.to_string(), true);
+            }
+            // A strict operand (`'x' in y`) already named what is missing.
+            if super::filters::is_strict_message(d) {
+                return TemplateError::new(format!("{d} (in `{src}`)"), true);
             }
         }
         let names = match lone_expression(src) {
@@ -505,6 +565,88 @@ mod tests {
         for (c, want) in cases {
             assert_eq!(condition(&c, &v).unwrap(), want, "{c}");
         }
+    }
+
+    #[test]
+    fn undefined_operands_fail_like_ansible() {
+        let v = vars(json!({"d": {"k": 1}, "l": ["x"], "s": "{{ nope }}"}));
+        let errors = [
+            ("{{ 'x' in y }}", "'y' is undefined"),
+            ("{{ 'x' not in y }}", "'y' is undefined"),
+            ("{{ y in l }}", "'y' is undefined"),
+            ("{{ y == 1 }}", "'y' is undefined"),
+            (
+                "v={{ 'x' in d.missing }}",
+                "object of type 'dict' has no attribute 'missing'",
+            ),
+            ("{% for i in y %}{{ i }}{% endfor %}", "'y' is undefined"),
+            ("{% if 'x' in y %}a{% endif %}", "'y' is undefined"),
+            ("{{ s }}", "'nope' is undefined"),
+        ];
+        for (src, want) in errors {
+            let e = render_str(src, &v).unwrap_err();
+            assert!(e.undefined && e.msg.contains(want), "{src}: {}", e.msg);
+        }
+        let fine = [
+            ("{{ 'x' in l }}", json!(true)),
+            ("{{ y is defined and 'x' in y }}", json!(false)),
+            ("{{ 'x' in y | default([]) }}", json!(false)),
+            ("{{ 'x' in d.missing | default('x') }}", json!(true)),
+            ("{{ d.k == 1 }}", json!(true)),
+            ("{{ 'in' ~ 'x' }}", json!("inx")),
+            // A variable whose template uses an undefined one is undefined.
+            ("{{ s is defined }}", json!(false)),
+            ("{{ s | default('dflt') }}", json!("dflt")),
+            ("{{ s is defined and s.b }}", json!(false)),
+        ];
+        for (src, want) in fine {
+            assert_eq!(render_str(src, &v).unwrap(), want, "{src}");
+        }
+        assert!(!condition(&json!("s is defined and s.b"), &v).unwrap());
+        let guarded = [json!("y is defined"), json!("y.b")];
+        assert!(!all_conditions(&guarded, &v).unwrap());
+        let unguarded = [json!("d is defined"), json!("y.b")];
+        assert!(all_conditions(&unguarded, &v).is_err());
+        let e = condition(&json!("'x' in y"), &v).unwrap_err();
+        assert!(e.msg.contains("'y' is undefined"), "{}", e.msg);
+    }
+
+    #[test]
+    fn template_files_decode_escapes_with_any_delimiters() {
+        let v = vars(json!({"x": "a1b"}));
+        let custom = TemplateSyntax {
+            variable: ("[[".into(), "]]".into()),
+            block: ("[%".into(), "%]".into()),
+            comment: ("[#".into(), "#]".into()),
+            ..TemplateSyntax::default()
+        };
+        let cases = [
+            (
+                &custom,
+                r"[[ x | regex_replace('(a)', '\1\1') ]] [[ 'q\d' ]] {{ '\1' }}",
+                // `\1` is U+0001 in a file, so the group reference is lost.
+                "\u{1}\u{1}1b q\\d {{ '\\1' }}",
+            ),
+            (
+                &custom,
+                "#jinja2: variable_start_string: '@{', variable_end_string: '}@'\n@{ 'a\\1' }@",
+                "a\u{1}",
+            ),
+            (
+                &TemplateSyntax::default(),
+                r"{{ 'a\1' }} {{ 'q\d' }}",
+                "a\u{1} q\\d",
+            ),
+        ];
+        for (syntax, src, want) in cases {
+            assert_eq!(
+                render_text_with(src, &v, syntax, &[]).unwrap(),
+                want,
+                "{src}"
+            );
+        }
+        let e = render_text_with("[% if 'x' in y %]a[% endif %]", &v, &custom, &[]).unwrap_err();
+        assert!(e.msg.contains("'y' is undefined"), "{}", e.msg);
     }
 
     #[test]

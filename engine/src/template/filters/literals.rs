@@ -8,40 +8,87 @@
 //! for minijinja, which then yields the original text.
 
 use super::mutable::{MUTABLE_FN, MUTATING_METHODS};
+use super::strict;
 use std::borrow::Cow;
 
+/// The three pairs of Jinja delimiters a source is written with
+/// (the `template` module can change them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Delimiters {
+    pub variable: (String, String),
+    pub block: (String, String),
+    pub comment: (String, String),
+}
+
+impl Default for Delimiters {
+    fn default() -> Self {
+        Delimiters {
+            variable: ("{{".into(), "}}".into()),
+            block: ("{%".into(), "%}".into()),
+            comment: ("{#".into(), "#}".into()),
+        }
+    }
+}
+
+/// Which kind of tag opens next in a source.
+#[derive(Clone, Copy, PartialEq)]
+enum TagKind {
+    Variable,
+    Block,
+    Comment,
+}
+
 /// The template source with string-literal backslashes preserved for
-/// minijinja. Text outside tags, comments and `{% raw %}` blocks is
-/// untouched. Sources without a backslash are returned as is.
+/// minijinja (and strict operands wrapped, see `strict.rs`). Text outside
+/// tags, comments and `{% raw %}` blocks is untouched. Sources the
+/// pre-pass cannot change are returned as is.
 pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
+    raw_string_literals_with(source, &Delimiters::default())
+}
+
+/// [`raw_string_literals`] for a source written with other delimiters.
+pub fn raw_string_literals_with<'a>(source: &'a str, delims: &Delimiters) -> Cow<'a, str> {
+    template_source(source, delims, true)
+}
+
+/// The source pre-pass with a choice of string literals: raw (templates
+/// written in YAML, as Ansible's `escape_backslashes`) or decoded as
+/// Jinja does (template files: the `template` module and lookup, checked
+/// against the oracle: `{{ 'a\1' }}` in a file gives `a` and U+0001).
+/// Unary plus, mutable literals and strict operands are handled either way.
+pub fn template_source<'a>(
+    source: &'a str,
+    delims: &Delimiters,
+    raw_backslashes: bool,
+) -> Cow<'a, str> {
     if !needs_rewrite(source) {
         return Cow::Borrowed(source);
     }
     let wrap = calls_mutating_method(source);
     let mut out = String::with_capacity(source.len() + 8);
     let mut rest = source;
-    while let Some(start) = rest.find('{') {
+    while let Some((start, kind)) = next_tag(rest, delims) {
         let (before, tail) = rest.split_at(start);
         out.push_str(before);
-        let close = match tail.get(..2) {
-            Some("{{") => "}}",
-            Some("{%") => "%}",
-            Some("{#") => {
-                let end = tail.find("#}").map_or(tail.len(), |i| i + 2);
+        let (open, close) = match kind {
+            TagKind::Variable => &delims.variable,
+            TagKind::Block => &delims.block,
+            TagKind::Comment => {
+                let (open, close) = &delims.comment;
+                let end = tail[open.len()..]
+                    .find(close.as_str())
+                    .map_or(tail.len(), |i| open.len() + i + close.len());
                 out.push_str(&tail[..end]);
                 rest = &tail[end..];
                 continue;
             }
-            _ => {
-                out.push('{');
-                rest = &tail[1..];
-                continue;
-            }
         };
-        let consumed = copy_tag(tail, close, wrap, &mut out);
+        let mut tag = String::new();
+        let consumed = copy_tag(tail, open.len(), close, wrap, raw_backslashes, &mut tag);
+        out.push_str(&wrap_strict_operands(&tag, open.len(), close));
         rest = &tail[consumed..];
-        if is_raw_block_start(&tail[..consumed]) {
-            let end = find_endraw(rest);
+        if kind == TagKind::Block && is_raw_block_start(&tail[..consumed], delims) {
+            let end = find_endraw(rest, delims);
             out.push_str(&rest[..end]);
             rest = &rest[end..];
         }
@@ -50,10 +97,47 @@ pub fn raw_string_literals(source: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Where the next tag opens in `rest`, and its kind.
+fn next_tag(rest: &str, delims: &Delimiters) -> Option<(usize, TagKind)> {
+    [
+        (&delims.variable.0, TagKind::Variable),
+        (&delims.block.0, TagKind::Block),
+        (&delims.comment.0, TagKind::Comment),
+    ]
+    .into_iter()
+    .filter_map(|(open, kind)| rest.find(open.as_str()).map(|i| (i, open.len(), kind)))
+    // The earliest; at one offset the longer delimiter wins.
+    .min_by_key(|&(i, len, _)| (i, std::cmp::Reverse(len)))
+    .map(|(i, _, kind)| (i, kind))
+}
+
+/// The copied tag with its body's strict operands wrapped.
+fn wrap_strict_operands(tag: &str, open_len: usize, close: &str) -> String {
+    let body_end = if tag.len() >= open_len + close.len() && tag.ends_with(close) {
+        tag.len() - close.len()
+    } else {
+        tag.len()
+    };
+    let body = &tag[open_len..body_end];
+    if !strict::may_need_wrapping(body) {
+        return tag.to_string();
+    }
+    format!(
+        "{}{}{}",
+        &tag[..open_len],
+        strict::wrap_operands(body),
+        &tag[body_end..]
+    )
+}
+
 /// Does the pre-pass change anything in `source`? Only backslashes,
-/// `+` and mutating method calls matter; other sources stay borrowed.
+/// `+`, mutating method calls and operands of `in` and comparisons
+/// matter; other sources stay borrowed.
 pub fn needs_rewrite(source: &str) -> bool {
-    source.contains('\\') || source.contains('+') || calls_mutating_method(source)
+    source.contains('\\')
+        || source.contains('+')
+        || calls_mutating_method(source)
+        || strict::may_need_wrapping(source)
 }
 
 /// Does `source` call `.append(`, `.update(`… (see `mutable.rs`)?
@@ -69,13 +153,20 @@ fn calls_mutating_method(source: &str) -> bool {
 /// literals in [`MUTABLE_FN`]); returns the bytes consumed. Like Jinja's
 /// lexer, a closing delimiter only counts outside brackets, so
 /// `{{ {'a': {'b': 1}} }}` is one tag.
-fn copy_tag(tag: &str, close: &str, wrap: bool, out: &mut String) -> usize {
+fn copy_tag(
+    tag: &str,
+    open_len: usize,
+    close: &str,
+    wrap: bool,
+    raw: bool,
+    out: &mut String,
+) -> usize {
     let bytes = tag.as_bytes();
-    out.push_str(&tag[..2]);
+    out.push_str(&tag[..open_len]);
     let body_start = out.len();
     // One entry per open bracket: was it wrapped in MUTABLE_FN?
     let mut open: Vec<bool> = Vec::new();
-    let mut i = 2;
+    let mut i = open_len;
     while i < bytes.len() {
         if open.is_empty() && tag[i..].starts_with(close) {
             out.push_str(close);
@@ -84,12 +175,12 @@ fn copy_tag(tag: &str, close: &str, wrap: bool, out: &mut String) -> usize {
         let c = bytes[i];
         match c {
             b'\'' | b'"' => {
-                i = copy_literal(tag, i, out);
+                i = copy_literal(tag, i, raw, out);
                 continue;
             }
             // Jinja's unary plus, which minijinja lacks: `+x` is `x`.
             // (`{%+` and `+%}` are whitespace control, not operators.)
-            b'+' if i > 2
+            b'+' if i > open_len
                 && !tag[i + 1..].starts_with(close)
                 && is_operand_expected(&out[body_start..]) =>
             {
@@ -154,7 +245,7 @@ pub fn lone_expression(s: &str) -> Option<&str> {
         return None;
     }
     let mut scratch = String::new();
-    let end = copy_tag(t, "}}", false, &mut scratch);
+    let end = copy_tag(t, 2, "}}", false, true, &mut scratch);
     if end != t.len() || !t.ends_with("}}") {
         return None;
     }
@@ -165,12 +256,19 @@ pub fn lone_expression(s: &str) -> Option<&str> {
 }
 
 /// Copy the string literal opening at `start`; returns the index after it.
-fn copy_literal(tag: &str, start: usize, out: &mut String) -> usize {
+/// With `raw`, its backslashes are escaped so minijinja keeps them.
+fn copy_literal(tag: &str, start: usize, raw: bool, out: &mut String) -> usize {
     let quote = tag.as_bytes()[start] as char;
     out.push(quote);
     let mut chars = tag[start + 1..].char_indices();
     while let Some((off, c)) = chars.next() {
         match c {
+            '\\' if !raw => {
+                out.push(c);
+                if let Some((_, next)) = chars.next() {
+                    out.push(next);
+                }
+            }
             '\\' => {
                 out.push_str("\\\\");
                 if let Some((_, next)) = chars.next() {
@@ -192,24 +290,26 @@ fn copy_literal(tag: &str, start: usize, out: &mut String) -> usize {
     tag.len()
 }
 
-fn is_raw_block_start(tag: &str) -> bool {
-    let inner = tag.trim_start_matches("{%").trim_end_matches("%}");
+fn is_raw_block_start(tag: &str, delims: &Delimiters) -> bool {
+    let (open, close) = &delims.block;
+    let inner = tag.strip_prefix(open.as_str()).unwrap_or(tag);
+    let inner = inner.strip_suffix(close.as_str()).unwrap_or(inner);
     inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace()) == "raw"
 }
 
 /// Where the `{% endraw %}` tag starts in `rest` (its end if missing).
-fn find_endraw(rest: &str) -> usize {
+fn find_endraw(rest: &str, delims: &Delimiters) -> usize {
+    let (open, close) = &delims.block;
     let mut from = 0;
-    while let Some(i) = rest[from..].find("{%") {
+    while let Some(i) = rest[from..].find(open.as_str()) {
         let at = from + i;
-        let tail = &rest[at..];
-        let end = tail.find("%}").map_or(tail.len(), |e| e + 2);
-        let inner = tail[2..end.saturating_sub(2).max(2)]
-            .trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+        let tail = &rest[at + open.len()..];
+        let inner = tail.find(close.as_str()).map_or(tail, |e| &tail[..e]);
+        let inner = inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
         if inner == "endraw" {
             return at;
         }
-        from = at + 2;
+        from = at + open.len();
     }
     rest.len()
 }

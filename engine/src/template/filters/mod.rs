@@ -19,6 +19,7 @@ mod paths;
 mod random;
 mod regex;
 mod serialize;
+mod strict;
 mod strings;
 mod tests;
 mod types;
@@ -30,7 +31,11 @@ use minijinja::value::{Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 pub use self::formatter::format_value;
-pub use self::literals::{lone_expression, needs_rewrite, raw_string_literals};
+pub use self::literals::{
+    lone_expression, needs_rewrite, raw_string_literals, raw_string_literals_with, template_source,
+    Delimiters,
+};
+pub use self::strict::is_strict_message;
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
 
@@ -51,6 +56,7 @@ pub fn register(env: &mut Environment<'_>) {
     random::register(env);
     paths::register(env);
     serialize::register(env);
+    strict::register(env);
     strings::register(env);
     tests::register(env);
     types::register(env);
