@@ -84,7 +84,8 @@ fi
 
 # ---- behind a network round trip ------------------------------------------------------------
 [ "$(id -u)" = 0 ] || { echo "--rtt needs root (network namespaces)" >&2; exit 2; }
-command -v ip >/dev/null || { echo "--rtt needs iproute2 (ip)" >&2; exit 2; }
+command -v ip >/dev/null && command -v nsenter >/dev/null \
+  || { echo "--rtt needs iproute2 (ip) and util-linux (nsenter)" >&2; exit 2; }
 state=${base_state}-rtt
 port=${BENCH_SSH_PORT:-2222}
 bench_dir=${BENCH_DIR:-$repo/../shared/bench}
@@ -101,21 +102,24 @@ cleanup() {
   ip netns del "$ns_s" 2>/dev/null || true
 }
 trap cleanup EXIT
+# nsenter, not `ip netns exec`: the latter remounts /sys, hiding the cgroup
+# files the harness measures CPU with
+in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 for ns in "$ns_s" "$ns_c"; do
   ip netns add "$ns"
   ip -n "$ns" link set lo up
 done
 export SRPLAY_BENCH_STATE=$state BENCH_SSH_PORT=$port
 # the sshd, in its namespace (bench.sh finds it running and leaves it)
-ip netns exec "$ns_s" bash "$bench_dir/sshd-up.sh" 1
+in_ns "$ns_s" bash "$bench_dir/sshd-up.sh" 1
 rm -f "$state/proxy.ready"
 py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-ip netns exec "$ns_c" "$py" "$here/delay-proxy.py" --rtt-ms "$rtt" --port "$port" \
+in_ns "$ns_c" "$py" "$here/delay-proxy.py" --rtt-ms "$rtt" --port "$port" \
   --upstream-netns "$ns_s" --ready-file "$state/proxy.ready" 127.0.0.1 127.0.1.1 &
 proxy_pid=$!
 for _ in $(seq 100); do [ -s "$state/proxy.ready" ] && break; sleep 0.1; done
 [ -s "$state/proxy.ready" ] || { echo "delay-proxy did not start" >&2; exit 1; }
 renice --priority -10 -p "$proxy_pid" >/dev/null 2>&1 || true   # as the harness's runs and sshd
 echo "round trip $rtt ms between controller ($ns_c) and sshd ($ns_s); proxy pid $proxy_pid" | tee -a "$out/env.txt"
-ip netns exec "$ns_c" "${harness[@]}"
+in_ns "$ns_c" "${harness[@]}"
 report
