@@ -114,11 +114,12 @@ export SRPLAY_BENCH_STATE=$state BENCH_SSH_PORT=$port
 in_ns "$ns_s" bash "$bench_dir/sshd-up.sh" 1
 rm -f "$state/proxy.ready"
 py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-in_ns "$ns_c" "$py" "$here/delay-proxy.py" --rtt-ms "$rtt" --port "$port" \
+# exec: $! is then the proxy itself, which the cleanup stops by that PID
+nsenter --net="/run/netns/$ns_c" -- "$py" "$here/delay-proxy.py" --rtt-ms "$rtt" --port "$port" \
   --upstream-netns "$ns_s" --ready-file "$state/proxy.ready" 127.0.0.1 127.0.1.1 &
 proxy_pid=$!
 for _ in $(seq 100); do [ -s "$state/proxy.ready" ] && break; sleep 0.1; done
-[ -s "$state/proxy.ready" ] || { echo "delay-proxy did not start" >&2; exit 1; }
+[ "$(cat "$state/proxy.ready" 2>/dev/null)" = "$proxy_pid" ] || { echo "delay-proxy did not start" >&2; exit 1; }
 renice --priority -10 -p "$proxy_pid" >/dev/null 2>&1 || true   # as the harness's runs and sshd
 echo "round trip $rtt ms between controller ($ns_c) and sshd ($ns_s); proxy pid $proxy_pid" | tee -a "$out/env.txt"
 in_ns "$ns_c" "${harness[@]}"
