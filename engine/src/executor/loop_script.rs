@@ -28,8 +28,10 @@ const SETUP: &str = "srplay_d=$(mktemp -d \"${TMPDIR:-/tmp}/srplay-loop.XXXXXX\"
 /// their stdin), then run in this shell.
 const RUNNER: &str = "cat >\"$srplay_d/s\" && . \"$srplay_d/s\"";
 
-/// A script up to this size goes on the command line when no item has
-/// stdin (see [`request`]).
+/// A script up to this size, quoted as the ssh connection quotes it,
+/// goes on the command line when no item has stdin (see [`request`]):
+/// half of Linux's limit for one argument (128 KiB), which the target's
+/// login shell gets the quoted script in.
 const ARGV_MAX: usize = 64 * 1024;
 
 /// The one request that runs `script` (from [`build`]) on the target. On
@@ -40,7 +42,10 @@ const ARGV_MAX: usize = 64 * 1024;
 pub(super) fn request(script: Vec<u8>, items_have_stdin: bool) -> ExecRequest {
     if !items_have_stdin && script.len() <= ARGV_MAX {
         if let Ok(text) = String::from_utf8(script.clone()) {
-            return on_argv(&text);
+            let req = on_argv(&text);
+            if quote(&req.cmd).len() <= ARGV_MAX {
+                return req;
+            }
         }
     }
     on_stdin(script)
@@ -449,6 +454,18 @@ mod tests {
         );
         let shell = same_as_alone(&reqs, Item::Shell);
         assert_eq!(shell[3].out.stdout, b"[]\n");
+    }
+
+    #[test]
+    fn a_script_too_long_for_one_argument_goes_on_stdin() {
+        let small = build(&[(&ExecRequest::new("exec true"), Item::Inline)]);
+        assert!(matches!(request(small.clone(), false).stdin, Stdin::Null));
+        assert!(matches!(request(small, true).stdin, Stdin::Bytes(_)));
+        // quotes grow fourfold when quoted again: measured after quoting
+        let quotes = ExecRequest::new(format!("echo {}", "'".repeat(ARGV_MAX / 8)));
+        let big = build(&[(&quotes, Item::Inline)]);
+        assert!(big.len() <= ARGV_MAX);
+        assert!(matches!(request(big, false).stdin, Stdin::Bytes(_)));
     }
 
     #[test]
