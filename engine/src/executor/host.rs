@@ -409,7 +409,7 @@ impl Executor {
         let n = items.len();
         // Items of a single-exec module share one round trip (loop_batch.rs).
         let mut batched: Vec<Option<ItemRun>> = if self.can_batch_loop(scope, task, n, pause) {
-            super::loop_batch::run_items(n, |i| {
+            super::loop_batch::run_items(n, self.inline_loop(task), |i| {
                 Box::pin(self.run_item(prt, task, scope, host, &items, i, vars))
             })
             .await

@@ -21,7 +21,7 @@
 
 use super::loop_script;
 use crate::connection::{
-    Become, Connection, ConnectionError, ExecOutput, ExecRequest, FileAttrs, PutSource, Stdin,
+    Become, Connection, ConnectionError, ExecOutput, ExecRequest, FileAttrs, PutSource,
 };
 use crate::playbook::Task;
 use async_trait::async_trait;
@@ -64,7 +64,23 @@ impl super::Executor {
                 .get(&task.action)
                 .is_some_and(|m| m.single_exec())
     }
+
+    /// Whether a batched loop's items may run inline in the batch script
+    /// ([`loop_script::Item::Inline`]): those of the built-in `command` and
+    /// `shell`, whose one exec is srplay's own shell code and quoted words
+    /// ending in `exec` (or a builtin). Only built-ins are batched at all
+    /// (plugin modules do not declare `single_exec`), so the name is
+    /// enough.
+    pub(super) fn inline_loop(&self, task: &Task) -> bool {
+        self.loader
+            .registry()
+            .get(&task.action)
+            .is_some_and(|m| m.single_exec() && INLINE_MODULES.contains(&m.spec().name))
+    }
 }
+
+/// Modules whose batched items run inline.
+const INLINE_MODULES: [&str; 2] = ["command", "shell"];
 
 tokio::task_local! {
     static ITEM: ItemSlot;
@@ -89,12 +105,14 @@ pub(crate) fn wrap(conn: Arc<dyn Connection>) -> Arc<dyn Connection> {
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Run `n` loop items' futures (from `item`) as one batch; results in
-/// item order.
+/// item order. `inline`: the items' commands may run inline in the batch
+/// script (see [`super::Executor::inline_loop`]).
 pub(crate) async fn run_items<'a, T: Send + 'a>(
     n: usize,
+    inline: bool,
     item: impl Fn(usize) -> BoxFut<'a, T>,
 ) -> Vec<T> {
-    let batch = Arc::new(Batch::new(n));
+    let batch = Arc::new(Batch::new(n, inline));
     let futs: Vec<BoxFut<'a, T>> = (0..n)
         .map(|index| {
             let slot = ItemSlot {
@@ -152,6 +170,7 @@ struct Parked {
 
 struct Batch {
     state: Mutex<State>,
+    inline: bool,
 }
 
 struct State {
@@ -181,8 +200,9 @@ impl State {
 }
 
 impl Batch {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, inline: bool) -> Self {
         Batch {
+            inline,
             state: Mutex::new(State {
                 waiting: n,
                 counted: vec![false; n],
@@ -219,7 +239,7 @@ impl Batch {
             st.take_if_ready()
         };
         if let Some(parked) = ready {
-            fire(parked).await;
+            fire(parked, self.inline).await;
         }
         answer.await.unwrap_or_else(|_| {
             Err(ConnectionError::Other(
@@ -235,15 +255,15 @@ impl Batch {
             st.take_if_ready()
         };
         if let Some(parked) = ready {
-            fire(parked).await;
+            fire(parked, self.inline).await;
         }
     }
 }
 
 /// Run the parked commands: as one script when there are several, all
 /// for the same connection and all batchable; otherwise one by one, in
-/// item order.
-async fn fire(mut parked: Vec<Parked>) {
+/// item order. `inline`: see [`run_items`].
+async fn fire(mut parked: Vec<Parked>, inline: bool) {
     parked.sort_by_key(|p| p.index);
     let Some(first) = parked.first() else { return };
     let conn = first.conn.clone();
@@ -255,9 +275,13 @@ async fn fire(mut parked: Vec<Parked>) {
     if !together {
         return one_by_one(parked).await;
     }
-    let reqs: Vec<&ExecRequest> = parked.iter().map(|p| &p.req).collect();
+    let reqs: Vec<(&ExecRequest, loop_script::Item)> = parked
+        .iter()
+        .map(|p| (&p.req, loop_script::Item::for_request(inline, &p.req)))
+        .collect();
     let script = loop_script::build(&reqs);
-    let batch = ExecRequest::new(loop_script::RUNNER).stdin(Stdin::Bytes(script));
+    let with_stdin = parked.iter().any(|p| loop_script::has_stdin(&p.req));
+    let batch = loop_script::request(script, with_stdin);
     let out = match conn.exec(batch).await {
         Ok(out) => out,
         Err(e) => {
@@ -364,6 +388,7 @@ impl Connection for BatchedConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::Stdin;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts round trips and runs them locally.
@@ -391,29 +416,32 @@ mod tests {
     }
 
     /// Items 0..n: odd ones skip (no command), even ones echo and fail
-    /// with their index as rc; one round trip in all, outputs in order.
+    /// with their index as rc; one round trip in all, outputs in order,
+    /// whether the items run in their own `/bin/sh` or inline.
     #[test]
     fn items_share_one_round_trip_and_keep_their_own_outputs() {
-        let counting = Arc::new(Counting::default());
-        let conn: Arc<dyn Connection> = counting.clone();
-        let outs = rt().block_on(run_items(6, |i| {
-            let conn = conn.clone();
-            Box::pin(async move {
-                if i % 2 == 1 {
-                    return None;
-                }
-                let c = wrap(conn);
-                let req = ExecRequest::new(format!("echo item{i}; exit {i}"));
-                Some(c.exec(req).await.unwrap())
-            })
-        }));
-        assert_eq!(counting.execs.load(Ordering::SeqCst), 1);
-        for (i, o) in outs.iter().enumerate() {
-            match o {
-                None => assert_eq!(i % 2, 1),
-                Some(o) => {
-                    assert_eq!(o.stdout_str(), format!("item{i}\n"));
-                    assert_eq!(o.rc, i as i32);
+        for inline in [false, true] {
+            let counting = Arc::new(Counting::default());
+            let conn: Arc<dyn Connection> = counting.clone();
+            let outs = rt().block_on(run_items(6, inline, |i| {
+                let conn = conn.clone();
+                Box::pin(async move {
+                    if i % 2 == 1 {
+                        return None;
+                    }
+                    let c = wrap(conn);
+                    let req = ExecRequest::new(format!("echo item{i}; exit {i}"));
+                    Some(c.exec(req).await.unwrap())
+                })
+            }));
+            assert_eq!(counting.execs.load(Ordering::SeqCst), 1, "inline {inline}");
+            for (i, o) in outs.iter().enumerate() {
+                match o {
+                    None => assert_eq!(i % 2, 1),
+                    Some(o) => {
+                        assert_eq!(o.stdout_str(), format!("item{i}\n"), "inline {inline}");
+                        assert_eq!(o.rc, i as i32, "inline {inline}");
+                    }
                 }
             }
         }
@@ -423,7 +451,7 @@ mod tests {
     fn a_lone_command_or_an_unbatchable_one_runs_directly() {
         let counting = Arc::new(Counting::default());
         let conn: Arc<dyn Connection> = counting.clone();
-        let outs = rt().block_on(run_items(3, |i| {
+        let outs = rt().block_on(run_items(3, false, |i| {
             let conn = conn.clone();
             Box::pin(async move {
                 let c = wrap(conn);

@@ -1,8 +1,14 @@
 //! The remote side of loop batching: one shell script that runs several
 //! exec requests one after another, each exactly as the connection would
-//! run it alone (`/bin/sh -c <rendered request>`, its own stdin), and
-//! reports each one's exit status, stdout and stderr, length-prefixed so
-//! any bytes (binary, no final newline, megabytes) come back intact.
+//! run it alone, and reports each one's exit status, stdout and stderr,
+//! length-prefixed so any bytes (binary, no final newline, megabytes) come
+//! back intact.
+//!
+//! An item runs in a subshell of the script with its own stdin and output
+//! files, either as `/bin/sh -c <rendered request>` (what the connection
+//! runs), or, for requests made only of srplay's own shell code and quoted
+//! words ([`Item::Inline`]), evaluated in that subshell directly, which
+//! saves the target one `/bin/sh` start per item.
 //!
 //! Each item's output goes to files in a private temporary directory,
 //! because stdout and stderr must stay apart; the directory is removed
@@ -11,12 +17,52 @@
 use crate::connection::{ExecOutput, ExecRequest, Stdin};
 use crate::shell::quote;
 
-/// The command that receives the script on stdin: a private directory,
-/// the script saved into it (so the items cannot read the script as their
-/// stdin), then run in this shell.
-pub(super) const RUNNER: &str =
-    "d=$(mktemp -d \"${TMPDIR:-/tmp}/srplay-loop.XXXXXX\") || exit 97; \
-     trap 'rm -rf \"$d\"' EXIT; cat >\"$d/s\" && . \"$d/s\"";
+/// The start of every batch: a private directory for the items' output,
+/// removed when the script exits. The script's own variables are named
+/// `srplay_*` (an inline item unsets them before it runs).
+const SETUP: &str = "srplay_d=$(mktemp -d \"${TMPDIR:-/tmp}/srplay-loop.XXXXXX\") || exit 97; \
+     trap 'rm -rf \"$srplay_d\"' EXIT;";
+
+/// The command that receives the script on stdin: the script is saved
+/// into the private directory (so the items cannot read the script as
+/// their stdin), then run in this shell.
+const RUNNER: &str = "cat >\"$srplay_d/s\" && . \"$srplay_d/s\"";
+
+/// A script up to this size, quoted as the ssh connection quotes it,
+/// goes on the command line when no item has stdin (see [`request`]):
+/// half of Linux's limit for one argument (128 KiB), which the target's
+/// login shell gets the quoted script in.
+const ARGV_MAX: usize = 64 * 1024;
+
+/// The one request that runs `script` (from [`build`]) on the target. On
+/// the command line when no item has stdin and it is small (one `cat`
+/// less); else on stdin, so that no item's stdin, which may be a secret,
+/// ever appears in a process's arguments (the items' commands appear there
+/// when run alone too).
+pub(super) fn request(script: Vec<u8>, items_have_stdin: bool) -> ExecRequest {
+    if !items_have_stdin && script.len() <= ARGV_MAX {
+        if let Ok(text) = String::from_utf8(script.clone()) {
+            let req = on_argv(&text);
+            if quote(&req.cmd).len() <= ARGV_MAX {
+                return req;
+            }
+        }
+    }
+    on_stdin(script)
+}
+
+fn on_argv(script: &str) -> ExecRequest {
+    ExecRequest::new(format!("{SETUP}\n{script}"))
+}
+
+fn on_stdin(script: Vec<u8>) -> ExecRequest {
+    ExecRequest::new(format!("{SETUP} {RUNNER}")).stdin(Stdin::Bytes(script))
+}
+
+/// Whether a request sends bytes on stdin.
+pub(super) fn has_stdin(req: &ExecRequest) -> bool {
+    matches!(&req.stdin, Stdin::Bytes(b) if !b.is_empty())
+}
 
 /// Printed once the script has started: before it, no item ran.
 const START: &[u8] = b"@@srplay-loop-start\n";
@@ -25,9 +71,40 @@ const RC: &str = "@@srplay-rc ";
 /// Then, once all items ran: the sizes of their output files (one `wc -c`
 /// for all), and the files themselves (one `cat`): shell builtins and two
 /// processes in all, so an item costs the target no more than its own
-/// command (a fork and `/bin/sh`).
+/// command (a fork, plus `/bin/sh` unless it runs inline).
 const SIZES: &str = "@@srplay-sizes";
 const DATA: &str = "@@srplay-data";
+
+/// How one request runs inside the batch script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Item {
+    /// `/bin/sh -c <rendered request>` in a subshell: exactly what the
+    /// connection runs, for any request.
+    Shell,
+    /// `eval <rendered request>` in a subshell, with the script's own
+    /// variables unset. Only for requests that are srplay's own shell code
+    /// and quoted words ending in `exec` (the `command` and `shell`
+    /// modules' one exec): parsed from a string as `sh -c` parses it (so
+    /// the shell's messages say `/bin/sh: 1:` as alone; a syntax error,
+    /// which srplay's own code never has, would stay in the item but read
+    /// `eval: Syntax error`), and ending in the same process a command run
+    /// alone ends in (so a signal is reported the same). `$$`, the one
+    /// expansion that differs from a fresh shell's, such a request never
+    /// has unquoted.
+    Inline,
+}
+
+impl Item {
+    /// `Inline` where the request allows it: no `become` (its wrapper
+    /// does not end in `exec`).
+    pub(super) fn for_request(inline: bool, req: &ExecRequest) -> Item {
+        if inline && req.r#become.is_none() {
+            Item::Inline
+        } else {
+            Item::Shell
+        }
+    }
+}
 
 /// Whether a request can go into a batch: its stdin is in memory and it
 /// needs no become password and no `environment:` values (both travel on
@@ -37,30 +114,35 @@ pub(super) fn batchable(req: &ExecRequest) -> bool {
     !matches!(req.stdin, Stdin::File(_)) && !req.has_stdin_prefix()
 }
 
-/// The script for `reqs`, in order. Every item runs whatever the status
-/// of the ones before it.
-pub(super) fn build(reqs: &[&ExecRequest]) -> Vec<u8> {
+/// The script for `reqs`, in order, each run as its [`Item`] says. Every
+/// item runs whatever the status of the ones before it.
+pub(super) fn build(reqs: &[(&ExecRequest, Item)]) -> Vec<u8> {
     let mut s = String::from("printf '@@srplay-loop-start\\n'\n");
     let mut files = String::new();
-    for (i, req) in reqs.iter().enumerate() {
+    for (i, (req, how)) in reqs.iter().enumerate() {
         let (cmd, _) = req.render();
+        let (pipe, stdin) = match &req.stdin {
+            Stdin::Bytes(b) if !b.is_empty() => (format!("printf '{}' | ", printf_literal(b)), ""),
+            _ => (String::new(), " </dev/null"),
+        };
+        let redirs = format!(">\"$srplay_d/o{i}\" 2>\"$srplay_d/e{i}\"{stdin}");
         // In a subshell, which execs the command: when the command is
         // killed, the shell's "Killed" notice then goes to the group's
-        // stderr, `$d/k`, not into the item's; that notice tells a command
-        // killed by a signal from one that exited with 128+N.
-        let run = format!("/bin/sh -c {} >\"$d/o{i}\" 2>\"$d/e{i}\"", quote(&cmd));
-        let item = match &req.stdin {
-            Stdin::Bytes(b) if !b.is_empty() => {
-                format!("printf '{}' | ( {run} )", printf_literal(b))
-            }
-            _ => format!("( {run} </dev/null )"),
+        // stderr, `$srplay_d/k`, not into the item's; that notice tells a
+        // command killed by a signal from one that exited with 128+N.
+        let item = match how {
+            Item::Shell => format!("{pipe}( /bin/sh -c {} {redirs} )", quote(&cmd)),
+            Item::Inline => format!(
+                "{pipe}( unset srplay_d srplay_r srplay_k; eval {} ) {redirs}",
+                quote(&cmd)
+            ),
         };
-        s.push_str(&format!("{{ {item}; r=$?; }} 2>\"$d/k\"\n"));
+        s.push_str(&format!("{{ {item}; srplay_r=$?; }} 2>\"$srplay_d/k\"\n"));
         s.push_str(
-            "k=0; [ \"$r\" -gt 128 ] && [ -s \"$d/k\" ] && k=1\n\
-             printf '@@srplay-rc %d %d\\n' \"$r\" \"$k\"\n",
+            "srplay_k=0; [ \"$srplay_r\" -gt 128 ] && [ -s \"$srplay_d/k\" ] && srplay_k=1\n\
+             printf '@@srplay-rc %d %d\\n' \"$srplay_r\" \"$srplay_k\"\n",
         );
-        files.push_str(&format!(" \"$d/o{i}\" \"$d/e{i}\""));
+        files.push_str(&format!(" \"$srplay_d/o{i}\" \"$srplay_d/e{i}\""));
     }
     s.push_str(&format!(
         "printf '{SIZES}\\n'; wc -c{files}; printf '{DATA}\\n'; cat{files}\n"
@@ -186,6 +268,40 @@ mod tests {
         r
     }
 
+    /// Runs `reqs` alone and in one batch (each as `how`) over the local
+    /// connection, asserts the same output item by item, and returns the
+    /// batch's outputs.
+    fn same_as_alone(reqs: &[ExecRequest], how: Item) -> Vec<ItemOutput> {
+        let conn = LocalConnection::new();
+        let alone: Vec<ExecOutput> = reqs
+            .iter()
+            .map(|r| rt().block_on(conn.exec(r.clone())).unwrap())
+            .collect();
+        let items: Vec<(&ExecRequest, Item)> = reqs.iter().map(|r| (r, how)).collect();
+        let script = build(&items);
+        let with_stdin = reqs.iter().any(has_stdin);
+        let mut forms = vec![("stdin", on_stdin(script.clone()))];
+        if !with_stdin {
+            let text = String::from_utf8(script.clone()).unwrap();
+            forms.push(("argv", on_argv(&text)));
+        }
+        let chosen = request(script, with_stdin);
+        assert_eq!(chosen.cmd, forms.last().unwrap().1.cmd, "the smaller form");
+        let mut outs = Vec::new();
+        for (form, batch) in forms {
+            let batch = rt().block_on(conn.exec(batch)).unwrap();
+            assert_eq!(batch.rc, 0, "{form}: {}", batch.stderr_str());
+            let report = parse(&batch.stdout).expect("the script started");
+            assert_eq!(report.finished, reqs.len(), "{form}");
+            outs = report.outputs;
+            assert_eq!(outs.len(), reqs.len(), "{form}");
+            for (i, (a, b)) in alone.iter().zip(&outs).enumerate() {
+                assert_eq!(a, &b.out, "{how:?} {form} item {i}: {:?}", reqs[i].cmd);
+            }
+        }
+        outs
+    }
+
     /// Differential: every request of the table gives the same output in
     /// the batch as run alone over the local connection.
     #[test]
@@ -211,26 +327,91 @@ mod tests {
             req("read x; echo \"[$x]\"; cat", b"first\nsecond", &[], None),
             ExecRequest::new("cat; echo done"),
         ];
-        let conn = LocalConnection::new();
-        let alone: Vec<ExecOutput> = reqs
-            .iter()
-            .map(|r| rt().block_on(conn.exec(r.clone())).unwrap())
-            .collect();
-        let refs: Vec<&ExecRequest> = reqs.iter().collect();
-        let batch = rt()
-            .block_on(conn.exec(ExecRequest::new(RUNNER).stdin(Stdin::Bytes(build(&refs)))))
-            .unwrap();
-        assert_eq!(batch.rc, 0, "{}", batch.stderr_str());
-        let report = parse(&batch.stdout).expect("the script started");
-        assert_eq!(report.finished, reqs.len());
-        let outs = report.outputs;
-        assert_eq!(outs.len(), reqs.len());
-        for (i, (a, b)) in alone.iter().zip(&outs).enumerate() {
-            assert_eq!(a, &b.out, "item {i}: {:?}", reqs[i].cmd);
-            assert_eq!(b.killed, i == 8, "item {i}: {:?}", reqs[i].cmd);
+        let outs = same_as_alone(&reqs, Item::Shell);
+        for (i, o) in outs.iter().enumerate() {
+            assert_eq!(o.killed, i == 8, "item {i}: {:?}", reqs[i].cmd);
         }
         assert_eq!(outs[3].out.stdout, all_bytes);
         assert_eq!(outs[1].out.rc, 3);
+    }
+
+    /// The `shell` module's request: `exec /bin/sh -c <text>`.
+    fn shell_req(text: &str, stdin: &[u8], chdir: Option<&str>) -> ExecRequest {
+        let cmd = format!("exec '/bin/sh' -c {}", quote(text));
+        req(&cmd, stdin, &[], chdir)
+    }
+
+    /// The `command` module's request for `argv` (words already quoted as
+    /// it quotes them), with its not-found check and optional guard.
+    fn command_req(guard: &str, argv: &[&str]) -> ExecRequest {
+        let cmd = format!(
+            "{guard}command -v -- {} >/dev/null 2>&1 || {{ echo @@srplay-enoent@@ >&2; exit 2; }}; exec {}",
+            argv[0],
+            argv.join(" ")
+        );
+        ExecRequest::new(cmd)
+    }
+
+    /// Inline items (the requests of `command` and `shell`) give the same
+    /// output as alone too: shell messages with their line number, `$$`
+    /// and `$0` of the item's own shell, the batch script's variables not
+    /// visible, a signal reported as a signal, stdin and chdir.
+    #[test]
+    fn inline_requests_give_the_same_outputs_as_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let noexec = dir.path().join("noexec");
+        std::fs::write(&noexec, "echo never\n").unwrap();
+        let noexec = noexec.to_str().unwrap();
+        let reqs = vec![
+            command_req("", &["echo", "hi"]),
+            command_req(
+                "",
+                &[
+                    "printf",
+                    "'%s|'",
+                    "\"${srplay_d-\\$srplay_d}\"",
+                    "\"${HOME-\\$HOME}\"",
+                ],
+            ),
+            command_req("", &["no-such-srplay-program"]),
+            // not executable: the shell's own message, `/bin/sh: 1: exec: …`
+            command_req("", &[noexec]),
+            command_req(
+                "cd /nonexistent-srplay-dir 2>/dev/null || { echo @@srplay-nochdir@@; exit 1; }; ",
+                &["pwd"],
+            ),
+            command_req(
+                &format!("cd '{d}' 2>/dev/null || {{ exit 1; }}; "),
+                &["pwd"],
+            ),
+            command_req("", &["cat"]),
+            shell_req("echo \"[$0]\"; echo err >&2; exit 3", b"", None),
+            shell_req("kill -9 $$", b"", None),
+            shell_req("if", b"", None),
+            shell_req("read x; echo \"[$x]\"; cat", b"first\nsecond", Some(d)),
+            shell_req("head -c 300000 /dev/zero | tr '\\0' x", b"", None),
+            ExecRequest::new(
+                "for f in /nonexistent-srplay-*; do [ -e \"$f\" ] && exit 9; done; true",
+            ),
+        ];
+        let outs = same_as_alone(&reqs, Item::Inline);
+        for (i, o) in outs.iter().enumerate() {
+            assert_eq!(o.killed, i == 8, "item {i}: {:?}", reqs[i].cmd);
+        }
+        assert_eq!(outs[0].out.stdout, b"hi\n");
+        assert_eq!(
+            outs[1].out.stdout_str(),
+            format!(
+                "$srplay_d|{}|",
+                std::env::var("HOME").unwrap_or_else(|_| "$HOME".into())
+            )
+        );
+        let denied = outs[3].out.stderr_str();
+        assert!(denied.starts_with("/bin/sh: 1: exec: "), "{denied}");
+        assert_eq!(outs[3].out.rc, 126, "{denied}");
+        assert_eq!(outs[7].out.rc, 3);
+        assert_eq!(outs[9].out.rc, 2, "the inner shell's syntax error");
     }
 
     #[test]
@@ -251,6 +432,53 @@ mod tests {
         }
         assert_eq!(parse(b""), None);
         assert_eq!(parse(b"mktemp: failed\n"), None);
+    }
+
+    /// Without stdin the script goes on the command line; both ways give
+    /// what the items give alone.
+    #[test]
+    fn requests_without_stdin_give_the_same_outputs_on_the_command_line() {
+        let reqs = vec![
+            command_req("", &["echo", &quote("it's")]),
+            shell_req("printf '%s' \"$0\"; echo err >&2; exit 4", b"", None),
+            shell_req("kill -9 $$", b"", None),
+            ExecRequest::new("echo \"[$srplay_d]\""),
+        ];
+        let outs = same_as_alone(&reqs, Item::Inline);
+        assert_eq!(outs[0].out.stdout, b"it's\n");
+        assert_eq!(outs[1].out.rc, 4);
+        assert!(outs[2].killed);
+        assert_eq!(
+            outs[3].out.stdout, b"[]\n",
+            "the script's variables stay its own"
+        );
+        let shell = same_as_alone(&reqs, Item::Shell);
+        assert_eq!(shell[3].out.stdout, b"[]\n");
+    }
+
+    #[test]
+    fn a_script_too_long_for_one_argument_goes_on_stdin() {
+        let small = build(&[(&ExecRequest::new("exec true"), Item::Inline)]);
+        assert!(matches!(request(small.clone(), false).stdin, Stdin::Null));
+        assert!(matches!(request(small, true).stdin, Stdin::Bytes(_)));
+        // quotes grow fourfold when quoted again: measured after quoting
+        let quotes = ExecRequest::new(format!("echo {}", "'".repeat(ARGV_MAX / 8)));
+        let big = build(&[(&quotes, Item::Inline)]);
+        assert!(big.len() <= ARGV_MAX);
+        assert!(matches!(request(big, false).stdin, Stdin::Bytes(_)));
+    }
+
+    #[test]
+    fn become_requests_never_run_inline() {
+        use crate::connection::Become;
+        let plain = ExecRequest::new("exec true");
+        assert_eq!(Item::for_request(true, &plain), Item::Inline);
+        assert_eq!(Item::for_request(false, &plain), Item::Shell);
+        let sudo = plain.clone().become_as(Some(Become {
+            user: "root".into(),
+            ..Become::default()
+        }));
+        assert_eq!(Item::for_request(true, &sudo), Item::Shell);
     }
 
     #[test]
