@@ -57,6 +57,22 @@ fn kill_leftover_sleeps(tag: &str) -> usize {
     left.len()
 }
 
+/// Starts the project's run with `grace` seconds of interrupt grace and
+/// returns once every host is inside the slow task.
+fn start_slow_run(p: &Project, marks: &std::path::Path, grace: &str) -> std::process::Child {
+    let child = p
+        .command(&["-f", "10"])
+        .env("SRPLAY_INTERRUPT_GRACE", grace)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("every host to start the slow task", || {
+        marks_exist(marks, "started") == HOSTS
+    });
+    child
+}
+
 #[test]
 fn a_signal_lets_running_tasks_finish_then_stops_with_the_recap() {
     for (sig, code) in [("INT", 130), ("TERM", 143)] {
@@ -66,17 +82,8 @@ fn a_signal_lets_running_tasks_finish_then_stops_with_the_recap() {
         let go = marks.path().join("go");
         let wait = format!("while [ ! -e {} ]; do sleep 0.05; done", go.display());
         let p = project(&fleet, marks.path(), &wait);
-        let child = p
-            .command(&["-f", "10"])
-            .env("SRPLAY_INTERRUPT_GRACE", "120")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = start_slow_run(&p, marks.path(), "120");
         let pid = child.id();
-        wait_for("every host to start the slow task", || {
-            marks_exist(marks.path(), "started") == HOSTS
-        });
         signal(pid, sig);
         // Give srplay time to act on the signal (stopping the task at
         // once would show as missing `.finished` marks).
@@ -111,16 +118,7 @@ fn after_the_grace_period_running_tasks_are_stopped() {
     let fleet = Fleet::start(HOSTS);
     let marks = tempfile::tempdir().unwrap();
     let p = project(&fleet, marks.path(), "sleep 600.0301");
-    let child = p
-        .command(&["-f", "10"])
-        .env("SRPLAY_INTERRUPT_GRACE", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for("every host to start the slow task", || {
-        marks_exist(marks.path(), "started") == HOSTS
-    });
+    let child = start_slow_run(&p, marks.path(), "1");
     signal(child.id(), "TERM");
     let run = wait_output(child);
     kill_leftover_sleeps("600.0301");
@@ -136,16 +134,7 @@ fn a_second_signal_stops_running_tasks_at_once() {
     let p = project(&fleet, marks.path(), "sleep 600.0302");
     // A grace period longer than the hang guard: only the second signal
     // can end this run in time.
-    let child = p
-        .command(&["-f", "10"])
-        .env("SRPLAY_INTERRUPT_GRACE", "3600")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for("every host to start the slow task", || {
-        marks_exist(marks.path(), "started") == HOSTS
-    });
+    let child = start_slow_run(&p, marks.path(), "3600");
     signal(child.id(), "INT");
     std::thread::sleep(std::time::Duration::from_millis(300));
     signal(child.id(), "INT");

@@ -71,19 +71,7 @@ fn decommission_playbook_survives_a_leader_switch_during_its_wait() {
                 && run(&new, "ADMIN SIM SET MIGRATION RATE 2")
         })
     };
-    let (code, out) = pg.play(
-        "decommission_be.yml",
-        &[
-            "-e",
-            "sr_targets=be3",
-            "-e",
-            "sr_confirm=yes",
-            "-e",
-            "sr_decommission_poll_interval=0.3",
-            "-e",
-            "sr_decommission_timeout=170",
-        ],
-    );
+    let (code, out) = pg.decommission_fast_polling("be3", 170);
     assert!(
         switcher.join().unwrap(),
         "the leader switch was not injected during the decommission:\n{out}"

@@ -179,19 +179,7 @@ fn decommission_fails_when_the_be_dies_meanwhile() {
             false
         })
     };
-    let (code, out) = pg.play(
-        "decommission_be.yml",
-        &[
-            "-e",
-            "sr_targets=be3",
-            "-e",
-            "sr_confirm=yes",
-            "-e",
-            "sr_decommission_poll_interval=0.3",
-            "-e",
-            "sr_decommission_timeout=60",
-        ],
-    );
+    let (code, out) = pg.decommission_fast_polling("be3", 60);
     assert!(killer.join().unwrap(), "the decommission never started");
     assert_ne!(code, 0, "{out}");
     assert!(
@@ -273,31 +261,22 @@ fn vertical_scaling_and_rollout_restart_only_what_changed() {
     let conf = std::fs::read_to_string(pg.path("be1/be/conf/be.conf")).unwrap();
     assert!(conf.contains("mem_limit = 80%"), "check mode wrote: {conf}");
 
-    let (code, out) = pg.play(
-        "rollout_config.yml",
-        &[
+    let rollout = || {
+        let args = [
             "-e",
             "sr_targets=be",
             "-e",
             conf_arg,
             "-e",
             "sr_confirm=yes",
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
+        ];
+        let (code, out) = pg.play("rollout_config.yml", &args);
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    let out = rollout();
     assert!(out.contains("RUNNING HANDLER [Stop the node]"), "{out}");
-    let (code, out) = pg.play(
-        "rollout_config.yml",
-        &[
-            "-e",
-            "sr_targets=be",
-            "-e",
-            conf_arg,
-            "-e",
-            "sr_confirm=yes",
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
+    let out = rollout();
     assert!(
         !out.contains("RUNNING HANDLER"),
         "restarted an unchanged node:\n{out}"

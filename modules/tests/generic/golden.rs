@@ -17,28 +17,7 @@ macro_rules! golden {
     };
 }
 
-golden!(
-    command,
-    shell,
-    raw,
-    copy,
-    file,
-    stat,
-    lineinfile,
-    template,
-    blockinfile,
-    replace,
-    slurp,
-    fetch,
-    find,
-    script,
-    unarchive,
-    wait_for,
-    service,
-    systemd,
-    user,
-    group,
-);
+for_each_golden_module!(golden);
 
 /// `wait_for` against a port that really listens (a listener owned by
 /// this test): the wait ends with `state: started`.

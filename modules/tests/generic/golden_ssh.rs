@@ -19,28 +19,7 @@ macro_rules! golden_over_ssh {
     };
 }
 
-golden_over_ssh!(
-    command,
-    shell,
-    raw,
-    copy,
-    file,
-    stat,
-    lineinfile,
-    template,
-    blockinfile,
-    replace,
-    slurp,
-    fetch,
-    find,
-    script,
-    unarchive,
-    wait_for,
-    service,
-    systemd,
-    user,
-    group,
-);
+for_each_golden_module!(golden_over_ssh);
 
 /// `wait_for` over ssh against a port that really listens: the probe
 /// runs on the target (here: this machine) and sees the listener.

@@ -1,6 +1,7 @@
 //! The `generic` integration tests, in one binary: one link instead of one per file
 //! keeps the build small and fast (each test binary links the whole engine).
 
+#[macro_use]
 mod common;
 
 mod become_ssh;

@@ -16,25 +16,4 @@ macro_rules! oracle {
     };
 }
 
-oracle!(
-    command,
-    shell,
-    raw,
-    copy,
-    file,
-    stat,
-    lineinfile,
-    template,
-    blockinfile,
-    replace,
-    slurp,
-    fetch,
-    find,
-    script,
-    unarchive,
-    wait_for,
-    service,
-    systemd,
-    user,
-    group,
-);
+for_each_golden_module!(oracle);

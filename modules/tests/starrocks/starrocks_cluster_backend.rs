@@ -43,6 +43,43 @@ fn table(sim: &SimCluster, name: &str, replication_num: u32) {
     .unwrap();
 }
 
+/// Runs `state: decommissioned, wait: true` for `be` on another thread,
+/// recording progress in `rec`; join the handle for the module's result.
+fn wait_in_background(
+    sim: &SimCluster,
+    be: &str,
+    rec: &Arc<Recorder>,
+    timeout: u64,
+) -> std::thread::JoinHandle<Value> {
+    let a = args(
+        sim,
+        be,
+        json!({"state": "decommissioned", "wait": true, "timeout": timeout}),
+    );
+    let rec = rec.clone();
+    std::thread::spawn(move || {
+        run_with(&StarrocksBackend, NORMAL, rec, a)
+            .unwrap()
+            .to_result()
+    })
+}
+
+/// Starts the (stopped or killed) FE `fe1` again from its metadata and
+/// waits until it answers.
+fn start_fe_again(sim: &SimCluster) {
+    let start = sim.host("fe1").root.join("fe/bin/start_fe.sh");
+    let out = std::process::Command::new(&start)
+        .arg("--daemon")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually("the FE to serve again", || sim.sql("SHOW BACKENDS").is_ok());
+}
+
 #[test]
 fn add_check_mode_wait_idempotence_cancel_and_drop() {
     let sim = SimCluster::up(SimLayout::new(1, 1).spares(0, 1));
@@ -242,21 +279,7 @@ fn decommission_lifecycle_progress_resume_and_check_mode() {
 
     // resume until done, with progress; migration restarts once we watch
     let rec = Arc::new(Recorder::default());
-    let waiting = {
-        let (rec, a) = (
-            rec.clone(),
-            args(
-                &sim,
-                &be1,
-                json!({"state": "decommissioned", "wait": true, "timeout": 30}),
-            ),
-        );
-        std::thread::spawn(move || {
-            run_with(&StarrocksBackend, NORMAL, rec, a)
-                .unwrap()
-                .to_result()
-        })
-    };
+    let waiting = wait_in_background(&sim, &be1, &rec, 30);
     eventually("a first progress update", || !rec.updates().is_empty());
     sim.sql("ADMIN SIM SET MIGRATION RATE 1").unwrap();
     let r = waiting.join().unwrap();
@@ -463,21 +486,7 @@ fn wait_survives_dropped_connections_and_an_fe_restart() {
     let be1 = sim.be_addr("be1");
     sim.sql("ADMIN SIM STALL MIGRATION").unwrap();
     let rec = Arc::new(Recorder::default());
-    let waiting = {
-        let (rec, a) = (
-            rec.clone(),
-            args(
-                &sim,
-                &be1,
-                json!({"state": "decommissioned", "wait": true, "timeout": 40}),
-            ),
-        );
-        std::thread::spawn(move || {
-            run_with(&StarrocksBackend, NORMAL, rec, a)
-                .unwrap()
-                .to_result()
-        })
-    };
+    let waiting = wait_in_background(&sim, &be1, &rec, 40);
     eventually("the wait to start", || !rec.updates().is_empty());
     sim.sql("ADMIN SIM DROP CONNECTIONS").unwrap();
     // the FE process dies and comes back from its metadata
@@ -488,17 +497,7 @@ fn wait_survives_dropped_connections_and_an_fe_restart() {
             .iter()
             .any(|l| l.starts_with("lost the FE connection"))
     });
-    let start = sim.host("fe1").root.join("fe/bin/start_fe.sh");
-    let out = std::process::Command::new(&start)
-        .arg("--daemon")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eventually("the FE to serve again", || sim.sql("SHOW BACKENDS").is_ok());
+    start_fe_again(&sim);
     sim.sql("ADMIN SIM SET MIGRATION RATE 2").unwrap();
     let r = waiting.join().unwrap();
     assert_eq!(r["failed"], false, "{r:?}");
@@ -610,37 +609,13 @@ fn a_resumed_run_waits_for_a_restarting_fe() {
     let _ = sim.sql(&format!("ADMIN SIM KILL NODE '{fe1}'"));
     eventually("the FE to be down", || sim.sql("SHOW BACKENDS").is_err());
     let rec = Arc::new(Recorder::default());
-    let waiting = {
-        let (rec, a) = (
-            rec.clone(),
-            args(
-                &sim,
-                &be1,
-                json!({"state": "decommissioned", "wait": true, "timeout": 40}),
-            ),
-        );
-        std::thread::spawn(move || {
-            run_with(&StarrocksBackend, NORMAL, rec, a)
-                .unwrap()
-                .to_result()
-        })
-    };
+    let waiting = wait_in_background(&sim, &be1, &rec, 40);
     eventually("the module to retry", || {
         rec.lines()
             .iter()
             .any(|l| l.starts_with("lost the FE connection"))
     });
-    let start = sim.host("fe1").root.join("fe/bin/start_fe.sh");
-    let out = std::process::Command::new(&start)
-        .arg("--daemon")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eventually("the FE to serve again", || sim.sql("SHOW BACKENDS").is_ok());
+    start_fe_again(&sim);
     sim.sql("ADMIN SIM SET MIGRATION RATE 2").unwrap();
     let r = waiting.join().unwrap();
     assert_eq!(r["failed"], false, "{r:?}");

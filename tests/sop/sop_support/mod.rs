@@ -102,6 +102,24 @@ impl Pg {
     }
 
     /// One statement on the leader over the simulator's internal protocol.
+    /// decommission_be.yml on `target`, confirmed, polling fast: what the
+    /// fault tests run while they break something underneath.
+    pub fn decommission_fast_polling(&self, target: &str, timeout_secs: u32) -> (i32, String) {
+        self.play(
+            "decommission_be.yml",
+            &[
+                "-e",
+                &format!("sr_targets={target}"),
+                "-e",
+                "sr_confirm=yes",
+                "-e",
+                "sr_decommission_poll_interval=0.3",
+                "-e",
+                &format!("sr_decommission_timeout={timeout_secs}"),
+            ],
+        )
+    }
+
     pub fn sql(&self, leader_edit_log: &str, statement: &str) -> String {
         let out = Command::new(SRPLAY)
             .args(["srsim", "sql", "--fe", leader_edit_log, statement])

@@ -4,6 +4,36 @@
 //! filesystem snapshots for comparing what runs leave behind.
 #![allow(dead_code)]
 
+/// Calls `$each!(module, …)` with every module that has a golden case table
+/// under `tests/fixtures/<module>/`: the local, ssh and oracle runs all
+/// cover the same list.
+macro_rules! for_each_golden_module {
+    ($each:ident) => {
+        $each!(
+            command,
+            shell,
+            raw,
+            copy,
+            file,
+            stat,
+            lineinfile,
+            template,
+            blockinfile,
+            replace,
+            slurp,
+            fetch,
+            find,
+            script,
+            unarchive,
+            wait_for,
+            service,
+            systemd,
+            user,
+            group,
+        );
+    };
+}
+
 pub mod acl;
 pub mod cases;
 pub mod oracle;
