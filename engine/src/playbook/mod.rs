@@ -28,4 +28,6 @@ pub use model::{
 };
 pub use tags::TagFilter;
 pub use task::{apply_keywords, is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
-pub use unimplemented::{is_unimplemented_core_module, unimplemented_message};
+pub use unimplemented::{
+    is_unimplemented_core_module, unimplemented_message, unimplemented_warnings,
+};
