@@ -133,8 +133,11 @@ pub fn parse_kv(s: &str) -> Map<String, Value> {
                 args.insert(k.to_string(), Value::String(unquote(v)));
             }
             _ => {
-                let raw = s[start..].trim_end();
-                args.insert("_raw_params".into(), Value::String(raw.to_string()));
+                let raw = match super::kv_split::split_args(&s[start..]) {
+                    Some(words) => super::kv_split::join_args(&words),
+                    None => s[start..].trim_end().to_string(),
+                };
+                args.insert("_raw_params".into(), Value::String(raw));
                 break;
             }
         }
@@ -165,7 +168,7 @@ mod tests {
             ("flush_handlers", json!({"_raw_params": "flush_handlers"})),
             (
                 "echo a\necho  'b c'\n",
-                json!({"_raw_params": "echo a\necho  'b c'"}),
+                json!({"_raw_params": "echo a\necho  'b c'\n"}),
             ),
             (
                 "chdir=/tmp ls x=1",

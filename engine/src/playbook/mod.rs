@@ -8,6 +8,7 @@ mod adjacent_vars;
 mod diagnostic;
 pub mod keywords;
 mod kv;
+mod kv_split;
 mod load;
 mod model;
 mod module_defaults;
