@@ -229,7 +229,12 @@ fn load_all(
             Ok(pb)
         });
         match loaded {
-            Ok(pb) => out.push((loader, pb)),
+            Ok(pb) => {
+                for w in srplay_engine::playbook::unimplemented_warnings(&pb, registry) {
+                    eprintln!("[WARNING]: {w}");
+                }
+                out.push((loader, pb))
+            }
             Err(d) => {
                 eprintln!("{}", d.render());
                 ok = false;

@@ -112,7 +112,8 @@ impl Module for Template {
         let syntax = syntax_of(&o);
         let rendered = match ctx.renderer.render_with(&name, &source, &extra, &syntax) {
             Ok(r) => r,
-            Err(e) => return Ok(Outcome::failed(format!("{name}: {e}"))),
+            // The renderer names the template in its errors already.
+            Err(e) => return Ok(Outcome::failed(e)),
         };
         let rendered = keep_trailing_newlines(&source, rendered);
         // ansible-core 2.19 returns text without template syntax as is,

@@ -247,3 +247,52 @@ fn a_broken_vars_file_next_to_the_playbook_stops_before_any_host() {
         assert!(!marker.exists(), "{file}: a host was touched");
     }
 }
+
+#[test]
+fn include_vars_file_expands_tilde_on_the_controller() {
+    // As ansible-core 2.19 (checked): `file: ~/v.yml` is read from the
+    // controller's $HOME; `dir: ~/vd` is not expanded and does not exist.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("v.yml"), "from_home: 42\n").unwrap();
+    std::fs::create_dir(home.path().join("vd")).unwrap();
+    std::fs::write(home.path().join("vd/x.yml"), "b: 1\n").unwrap();
+    let play = home.path().join("play.yml");
+    let tasks = [
+        (
+            "include_vars: ~/v.yml\n    - debug: var=from_home",
+            true,
+            "\"from_home\": 42",
+        ),
+        (
+            "include_vars: {file: ~/v.yml, name: n}\n    - debug: var=n.from_home",
+            true,
+            "\"n.from_home\": 42",
+        ),
+        (
+            "include_vars: {dir: ~/vd}",
+            false,
+            "directory does not exist",
+        ),
+    ];
+    for (task, ok, want) in tasks {
+        std::fs::write(
+            &play,
+            format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - {task}\n"),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_srplay"))
+            .args(["-i", "localhost,", "-c", "local", play.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .env("HOME", home.path())
+            .output()
+            .expect("run srplay");
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{task}: {stdout}{}",
+            text(&out.stderr)
+        );
+        assert!(stdout.contains(want), "{task}: {stdout}");
+    }
+}

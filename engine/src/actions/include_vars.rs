@@ -39,8 +39,10 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let mut vars = Map::new();
     let mut files: Vec<PathBuf> = Vec::new();
     if let Some(f) = s("file") {
+        // As ansible-core, `file` expands `~` on the controller (`dir` does
+        // not: ansible-core 2.19 joins it to the task's dir as written).
         let p = ctx
-            .find_file("vars", &f)
+            .find_file("vars", &crate::template::filters::expanduser(&f))
             .ok_or_else(|| ModuleError::failed(format!("Could not find or access '{f}'")))?;
         files.push(p);
     }

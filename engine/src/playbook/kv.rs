@@ -51,16 +51,71 @@ fn split_args(s: &str) -> Vec<String> {
     out
 }
 
+/// Ansible's `unquote`: strip one pair of matching quotes (escapes were
+/// already decoded by [`decode_escapes`]).
 fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        let inner = &s[1..s.len() - 1];
-        if b[0] == b'"' {
-            return inner.replace("\\\"", "\"");
-        }
-        return inner.replace("\\'", "'");
+        return s[1..s.len() - 1].to_string();
     }
     s.to_string()
+}
+
+/// Ansible's `_decode_escapes` for a `k=v` word: Python's `\\ \' \" \a
+/// \b \f \n \r \t \v`, `\xHH`, `\uHHHH`, `\UHHHHHHHH` are decoded
+/// (quoted or not); any other backslash stays, and so does an octal
+/// escape (checked against ansible-core 2.19: `msg="\101"` prints `\101`).
+fn decode_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        match decode_one(tail) {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('\\');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character an escape (the text after its backslash) stands for,
+/// and how many bytes of `tail` it used.
+fn decode_one(tail: &str) -> Option<(char, usize)> {
+    let first = tail.chars().next()?;
+    let simple = match first {
+        '\\' | '\'' | '"' => Some(first),
+        'a' => Some('\u{7}'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{c}'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'v' => Some('\u{b}'),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        return Some((c, 1));
+    }
+    let digits = match first {
+        'x' => 2,
+        'u' => 4,
+        'U' => 8,
+        _ => return None,
+    };
+    let hex = tail.get(1..1 + digits)?;
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+    Some((c, 1 + digits))
 }
 
 /// Parse leading `k=v` pairs; the rest, from the first other word on, is
@@ -72,13 +127,17 @@ pub fn parse_kv(s: &str) -> Map<String, Value> {
     for tok in split_args(s) {
         let start = pos + s[pos..].find(tok.as_str()).unwrap_or(0);
         pos = start + tok.len();
-        match tok.split_once('=') {
+        let decoded = decode_escapes(&tok);
+        match decoded.split_once('=') {
             Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') => {
                 args.insert(k.to_string(), Value::String(unquote(v)));
             }
             _ => {
-                let raw = s[start..].trim_end();
-                args.insert("_raw_params".into(), Value::String(raw.to_string()));
+                let raw = match super::kv_split::split_args(&s[start..]) {
+                    Some(words) => super::kv_split::join_args(&words),
+                    None => s[start..].trim_end().to_string(),
+                };
+                args.insert("_raw_params".into(), Value::String(raw));
                 break;
             }
         }
@@ -109,12 +168,36 @@ mod tests {
             ("flush_handlers", json!({"_raw_params": "flush_handlers"})),
             (
                 "echo a\necho  'b c'\n",
-                json!({"_raw_params": "echo a\necho  'b c'"}),
+                json!({"_raw_params": "echo a\necho  'b c'\n"}),
             ),
             (
                 "chdir=/tmp ls x=1",
                 json!({"chdir": "/tmp", "_raw_params": "ls x=1"}),
             ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Value::Object(parse_kv(input)), want, "{input}");
+        }
+    }
+
+    /// Values decode Python escapes as ansible-core's parse_kv does
+    /// (rows checked against ansible-core 2.19); raw params do not.
+    #[test]
+    fn kv_escapes_table() {
+        let cases = [
+            (
+                r#"msg="{{ s == '\\z' }}""#,
+                json!({"msg": r"{{ s == '\z' }}"}),
+            ),
+            (r"msg={{ s == '\\z' }}", json!({"msg": r"{{ s == '\z' }}"})),
+            (
+                r#"msg="a\tb\x41\101\u0042 \"q\" \d""#,
+                json!({"msg": "a\tbA\\101B \"q\" \\d"}),
+            ),
+            (r"msg='it\'s'", json!({"msg": "it's"})),
+            (r"msg=a\\nb", json!({"msg": r"a\nb"})),
+            (r"v=x\ny", json!({"v": "x\ny"})),
+            (r"echo a\nb", json!({"_raw_params": r"echo a\nb"})),
         ];
         for (input, want) in cases {
             assert_eq!(Value::Object(parse_kv(input)), want, "{input}");

@@ -8,6 +8,7 @@ mod adjacent_vars;
 mod diagnostic;
 pub mod keywords;
 mod kv;
+mod kv_split;
 mod load;
 mod model;
 mod module_defaults;
@@ -28,4 +29,6 @@ pub use model::{
 };
 pub use tags::TagFilter;
 pub use task::{apply_keywords, is_include_action, ARGS_TEMPLATE, INCLUDE_ACTIONS, WITH_LOOKUPS};
-pub use unimplemented::{is_unimplemented_core_module, unimplemented_message};
+pub use unimplemented::{
+    is_unimplemented_core_module, unimplemented_message, unimplemented_warnings,
+};

@@ -18,8 +18,8 @@ mod templar;
 pub use lazy::{contains_template, LazyVars, VarMap, VarValue};
 pub use syntax::TemplateSyntax;
 pub use templar::{
-    all_conditions, check_syntax, condition, environment, expression, render_str, render_text,
-    render_text_with, render_value_in, template, TemplateError,
+    all_conditions, check_syntax, condition, condition_expression, environment, expression,
+    render_str, render_text, render_text_with, render_value_in, template, TemplateError,
 };
 
 use minijinja::value::Value as JValue;
@@ -61,12 +61,27 @@ pub fn lone_expression(s: &str) -> Option<&str> {
 /// [`filters::raw_string_literals`] for a bare expression (`a | f('\\d')`),
 /// which has no `{{ }}` around it to mark where literals are.
 pub fn raw_expression_literals(expr: &str) -> String {
+    bare_expression_source(expr, true)
+}
+
+/// The pre-pass for a conditional (`when`, `assert`'s `that`,
+/// `failed_when`…): ansible-core evaluates it as a Jinja expression, not
+/// as a template written in YAML, so its string literals decode escapes
+/// as Jinja does (`'a\\1'` is `a` and U+0001, `'\\\\z'` is `\z`),
+/// checked against the oracle.
+pub fn conditional_expression_literals(expr: &str) -> String {
+    bare_expression_source(expr, false)
+}
+
+/// The source pre-pass for a bare expression, which has no `{{ }}` around
+/// it to mark where literals are: wrap, rewrite, unwrap.
+fn bare_expression_source(expr: &str, raw_backslashes: bool) -> String {
     if !filters::needs_rewrite(expr) {
         return expr.to_string();
     }
     let wrapped = format!("{{{{ {expr} }}}}");
-    let raw = filters::raw_string_literals(&wrapped);
-    raw[3..raw.len() - 3].to_string()
+    let text = filters::template_source(&wrapped, &filters::Delimiters::default(), raw_backslashes);
+    text[3..text.len() - 3].to_string()
 }
 
 /// Does `s` contain template syntax at all? Plain strings skip the engine.

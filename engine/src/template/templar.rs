@@ -49,7 +49,7 @@ pub fn environment() -> &'static Environment<'static> {
     })
 }
 
-type ExprCache = Mutex<HashMap<String, Arc<Expression<'static, 'static>>>>;
+type ExprCache = Mutex<HashMap<(String, bool), Arc<Expression<'static, 'static>>>>;
 type TplCache = Mutex<HashMap<String, Arc<Template<'static, 'static>>>>;
 
 fn expr_cache() -> &'static ExprCache {
@@ -62,18 +62,37 @@ fn tpl_cache() -> &'static TplCache {
     C.get_or_init(Default::default)
 }
 
-/// A compiled expression, cached by its text.
+/// A compiled expression from a `{{ }}` template, cached by its text.
+/// Ansible keeps backslashes in its string literals as written ('\d+').
 pub fn expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error> {
-    if let Some(e) = expr_cache().lock().expect("not poisoned").get(src) {
+    compile_expression(src, true)
+}
+
+/// A compiled conditional (a bare `when:`/`that:` expression), cached by
+/// its text. Unlike a `{{ }}` template, its string literals decode escapes
+/// as Jinja does, as in ansible-core.
+pub fn condition_expression(src: &str) -> Result<Arc<Expression<'static, 'static>>, Error> {
+    compile_expression(src, false)
+}
+
+fn compile_expression(
+    src: &str,
+    raw_backslashes: bool,
+) -> Result<Arc<Expression<'static, 'static>>, Error> {
+    let key = (src.to_string(), raw_backslashes);
+    if let Some(e) = expr_cache().lock().expect("not poisoned").get(&key) {
         return Ok(e.clone());
     }
-    // Ansible keeps backslashes in string literals as written ('\d+').
-    let text = super::raw_expression_literals(src);
+    let text = if raw_backslashes {
+        super::raw_expression_literals(src)
+    } else {
+        super::conditional_expression_literals(src)
+    };
     let e = Arc::new(environment().compile_expression_owned(text)?);
     expr_cache()
         .lock()
         .expect("not poisoned")
-        .insert(src.to_string(), e.clone());
+        .insert(key, e.clone());
     Ok(e)
 }
 
@@ -114,7 +133,11 @@ pub fn check_syntax(src: &str, condition: bool) -> Result<(), String> {
                 Ok(())
             };
         }
-        return expression(text).map(|_| ()).map_err(detail);
+        let compiled = match lone_expression(src) {
+            Some(_) => expression(text),
+            None => condition_expression(text),
+        };
+        return compiled.map(|_| ()).map_err(detail);
     }
     if !is_template(src) {
         return Ok(());
@@ -291,7 +314,7 @@ pub fn condition(c: &Value, vars: &Arc<LazyVars>) -> Result<bool, TemplateError>
             if expr.is_empty() {
                 return Ok(false);
             }
-            let compiled = expression(&expr).map_err(|e| describe(e, s, vars))?;
+            let compiled = condition_expression(&expr).map_err(|e| describe(e, s, vars))?;
             let ctx = JValue::from_dyn_object(vars.clone());
             let v = compiled.eval(ctx).map_err(|e| describe(e, s, vars))?;
             if v.is_undefined() {
@@ -564,6 +587,26 @@ mod tests {
         ];
         for (c, want) in cases {
             assert_eq!(condition(&c, &v).unwrap(), want, "{c}");
+        }
+    }
+
+    /// Conditionals decode string-literal escapes as Jinja does; a `{{ }}`
+    /// template (even one used as a conditional) keeps backslashes raw.
+    /// Each row checked against ansible-core 2.19 (q_backslash fixture).
+    #[test]
+    fn conditional_literals_decode_escapes_table() {
+        let v = vars(json!({"s": "\\z", "one": "a\u{1}", "raw1": "a\\1", "nl": "a\n"}));
+        let cases = [
+            (r"s == '\z'", true),
+            (r"s == '\\z'", true),
+            (r"one == 'a\1'", true),
+            (r"raw1 == 'a\1'", false),
+            (r"nl == 'a\n'", true),
+            (r"{{ raw1 == 'a\1' }}", true),
+            (r"{{ one == 'a\1' }}", false),
+        ];
+        for (c, want) in cases {
+            assert_eq!(condition(&json!(c), &v).unwrap(), want, "{c}");
         }
     }
 

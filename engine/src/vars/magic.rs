@@ -94,8 +94,35 @@ impl MagicVars {
             "ansible_config_file": null,
             "omit": omit_token(),
         });
-        m.as_object_mut().map(std::mem::take).unwrap_or_default()
+        let mut m = m.as_object_mut().map(std::mem::take).unwrap_or_default();
+        if let Some(py) = controller_python() {
+            m.insert("ansible_playbook_python".into(), Value::String(py.clone()));
+        }
+        m
     }
+}
+
+/// `ansible_playbook_python`: ansible-core's is the Python running
+/// ansible-playbook; srplay runs none, so it is the controller's first
+/// `python3` (or `python`) on `$PATH`, what a play handing it to
+/// `ansible_python_interpreter` or a `command:` wants. Undefined (an
+/// error when used) if there is none. Looked up once per run.
+fn controller_python() -> &'static Option<String> {
+    static PY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    PY.get_or_init(|| {
+        let path = std::env::var_os("PATH")?;
+        ["python3", "python"].iter().find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(name))
+                .find(|p| is_executable(p))
+                .map(|p| p.display().to_string())
+        })
+    })
+}
+
+fn is_executable(p: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -114,6 +141,18 @@ mod tests {
             play_batch: hosts,
             ..Default::default()
         }
+    }
+
+    /// ansible_playbook_python is an executable Python on the controller
+    /// (the test machine has one: the oracle needs it).
+    #[test]
+    fn playbook_python_is_an_executable_python() {
+        let m = play_of(1).for_host("host00000.example.com", vec![]);
+        let py = m["ansible_playbook_python"]
+            .as_str()
+            .expect("a python on PATH");
+        assert!(is_executable(std::path::Path::new(py)), "{py}");
+        assert!(py.rsplit('/').next().unwrap().starts_with("python"), "{py}");
     }
 
     /// What is stored per host does not grow with the number of hosts;

@@ -35,6 +35,7 @@ pub use self::literals::{
     lone_expression, needs_rewrite, raw_string_literals, raw_string_literals_with, template_source,
     Delimiters,
 };
+pub(crate) use self::paths::expanduser;
 pub use self::strict::is_strict_message;
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
