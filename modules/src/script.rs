@@ -179,7 +179,7 @@ impl Module for Script {
         let cd = o
             .chdir
             .as_ref()
-            .map(|d| format!("cd {} && ", quote(d)))
+            .map(|d| format!("cd -P {} && ", quote(d)))
             .unwrap_or_default();
         let script = format!(
             "( {cd}{cmd} ) </dev/null; rc=$?; rm -rf -- {}; exit $rc",

@@ -95,8 +95,10 @@ pub const NO_CHDIR: &str = "@@srplay-no-chdir@@";
 pub fn guard_script(chdir: Option<&str>, creates: Option<&str>, removes: Option<&str>) -> String {
     let mut s = String::new();
     if let Some(d) = chdir {
+        // `-P`: Ansible sets the process's working directory, so `$PWD`
+        // is the real path with symlinks resolved.
         s.push_str(&format!(
-            "cd {} 2>/dev/null || {{ echo {NO_CHDIR}; exit 1; }}; ",
+            "cd -P {} 2>/dev/null || {{ echo {NO_CHDIR}; exit 1; }}; ",
             super::tilde::shell_word(d)
         ));
     }
