@@ -50,7 +50,7 @@ fn wait_in_background(
     be: &str,
     rec: &Arc<Recorder>,
     timeout: u64,
-) -> std::thread::JoinHandle<Value> {
+) -> std::thread::JoinHandle<serde_json::Map<String, Value>> {
     let a = args(
         sim,
         be,
