@@ -23,7 +23,7 @@ pub mod pyfmt;
 pub mod range;
 mod sources;
 mod vars;
-mod vars_dirs;
+pub mod vars_dirs;
 mod vault_files;
 mod yaml;
 mod yaml_load;

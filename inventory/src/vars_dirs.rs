@@ -10,7 +10,8 @@ use crate::yaml_load::{self, YValue};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-const EXTENSIONS: [&str; 3] = [".yml", ".yaml", ".json"];
+/// The extensions a vars file may have (besides none).
+pub const EXTENSIONS: [&str; 3] = [".yml", ".yaml", ".json"];
 
 /// Variables for `name` from `<base>/<subdir>/` (`subdir` is `group_vars`
 /// or `host_vars`), merged in file order.
@@ -28,10 +29,12 @@ pub fn load_entity_vars(base: &Path, subdir: &str, name: &str) -> Result<Map<Str
     Ok(out)
 }
 
-fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
-    if !dir.is_dir() {
-        return vec![];
-    }
+/// The files holding the variables of host or group `name` under `dir`,
+/// in load order: the first of `<name>`, `<name>.yml`, `<name>.yaml`,
+/// `<name>.json` that exists — a file, or a directory whose vars files
+/// (recursively, sorted) all count. The engine applies the same rule to
+/// `group_vars/`/`host_vars/` next to a playbook.
+pub fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     for ext in std::iter::once("").chain(EXTENSIONS) {
         let candidate = dir.join(format!("{name}{ext}"));
         if candidate.is_dir() {
@@ -44,32 +47,52 @@ fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     vec![]
 }
 
+/// Inside an entity's directory: files without an extension or with a
+/// vars one, and directories without an extension, recursively; hidden
+/// files and editor backups (`~`) are skipped.
 fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => return vec![],
-    };
-    names.sort();
     let mut out = Vec::new();
-    for n in names {
-        if n.starts_with('.') || n.ends_with('~') {
+    for path in sorted_entries(dir) {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if is_hidden(name) {
             continue;
         }
-        let full = dir.join(&n);
-        let ext = Path::new(&n)
-            .extension()
-            .map(|e| format!(".{}", e.to_string_lossy()))
-            .unwrap_or_default();
-        if full.is_dir() && ext.is_empty() {
-            out.extend(dir_vars_files(&full));
-        } else if full.is_file() && (ext.is_empty() || EXTENSIONS.contains(&ext.as_str())) {
-            out.push(full);
+        let ext = extension(name);
+        if path.is_dir() {
+            if ext.is_empty() {
+                out.extend(dir_vars_files(&path));
+            }
+        } else if path.is_file() && (ext.is_empty() || EXTENSIONS.contains(&ext)) {
+            out.push(path);
         }
     }
     out
+}
+
+/// The entries of `dir`, sorted; none when it cannot be read.
+pub fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Hidden files and editor backups, which vars plugins skip.
+pub fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~')
+}
+
+/// Python's `os.path.splitext(name)[1]`: from the last dot (`"a."` has
+/// the extension `"."`), none for a name that only starts with dots.
+pub fn extension(name: &str) -> &str {
+    let body = name.trim_start_matches('.');
+    match body.rfind('.') {
+        Some(i) => &body[i..],
+        None => "",
+    }
 }
 
 /// Loads one vars file (YAML or JSON, possibly vault-encrypted as a

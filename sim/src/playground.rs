@@ -554,19 +554,28 @@ fn write_inventory(c: &Cluster) -> anyhow::Result<()> {
 
 /// SHOW FRONTENDS and SHOW BACKENDS of the playground, as tables.
 pub fn status(dir: &Path) -> anyhow::Result<String> {
+    with_fe_tables(dir, |fe_name, fe, be| {
+        format!(
+            "SHOW FRONTENDS (via {fe_name}):\n{}\nSHOW BACKENDS:\n{}",
+            crate::table::render(&fe),
+            crate::table::render(&be)
+        )
+    })
+}
+
+/// Asks the playground's FEs in turn for SHOW FRONTENDS and SHOW BACKENDS
+/// and formats the first complete answer with `show(fe name, frontends,
+/// backends)`; fails naming every FE that did not answer.
+pub(crate) fn with_fe_tables(
+    dir: &Path,
+    show: impl Fn(&str, ResultSet, ResultSet) -> String,
+) -> anyhow::Result<String> {
     let c = load(dir)?;
     let mut errs = Vec::new();
     for h in c.hosts.iter().filter(|h| h.fe.is_some()) {
         let addr = format!("{}:{}", h.address, h.fe.unwrap().edit_log_port);
         match (sql(&addr, "SHOW FRONTENDS"), sql(&addr, "SHOW BACKENDS")) {
-            (Ok(fe), Ok(be)) => {
-                return Ok(format!(
-                    "SHOW FRONTENDS (via {}):\n{}\nSHOW BACKENDS:\n{}",
-                    h.name,
-                    crate::table::render(&fe),
-                    crate::table::render(&be)
-                ))
-            }
+            (Ok(fe), Ok(be)) => return Ok(show(&h.name, fe, be)),
             (Err(e), _) | (_, Err(e)) => errs.push(format!("{}: {e}", h.name)),
         }
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::outcome::ResultSet;
-use crate::playground::{load, sql};
+use crate::playground::with_fe_tables;
 
 const FE_COLUMNS: [&str; 6] = ["IP", "EditLogPort", "Role", "Join", "Alive", "Version"];
 const BE_COLUMNS: [&str; 8] = [
@@ -37,23 +37,13 @@ pub fn project(rs: &ResultSet, names: &[&str]) -> ResultSet {
 
 /// The compact SHOW FRONTENDS / SHOW BACKENDS of the playground in `dir`.
 pub fn status(dir: &Path) -> anyhow::Result<String> {
-    let c = load(dir)?;
-    let mut errs = Vec::new();
-    for h in c.hosts.iter().filter(|h| h.fe.is_some()) {
-        let addr = format!("{}:{}", h.address, h.fe.unwrap().edit_log_port);
-        match (sql(&addr, "SHOW FRONTENDS"), sql(&addr, "SHOW BACKENDS")) {
-            (Ok(fe), Ok(be)) => {
-                return Ok(format!(
-                    "SHOW FRONTENDS (via {}, some columns):\n{}\nSHOW BACKENDS (some columns):\n{}",
-                    h.name,
-                    crate::table::render(&project(&fe, &FE_COLUMNS)),
-                    crate::table::render(&project(&be, &BE_COLUMNS))
-                ))
-            }
-            (Err(e), _) | (_, Err(e)) => errs.push(format!("{}: {e}", h.name)),
-        }
-    }
-    anyhow::bail!("no FE of the playground answers: {}", errs.join("; "))
+    with_fe_tables(dir, |fe_name, fe, be| {
+        format!(
+            "SHOW FRONTENDS (via {fe_name}, some columns):\n{}\nSHOW BACKENDS (some columns):\n{}",
+            crate::table::render(&project(&fe, &FE_COLUMNS)),
+            crate::table::render(&project(&be, &BE_COLUMNS))
+        )
+    })
 }
 
 #[cfg(test)]

@@ -225,25 +225,18 @@ fn vertical_scaling_and_rollout_restart_only_what_changed() {
     assert_eq!(code, 0, "{out}");
     assert_no_changes(&out);
 
-    let (code, out) = pg.play(
-        "scale_up_fe.yml",
-        &["-e", "sr_fe_xmx=3g", "-e", "sr_confirm=yes"],
-    );
-    assert_eq!(code, 0, "{out}");
+    let scale_up_fe = |setting: &str| {
+        let (code, out) = pg.play("scale_up_fe.yml", &["-e", setting, "-e", "sr_confirm=yes"]);
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    scale_up_fe("sr_fe_xmx=3g");
     let conf = std::fs::read_to_string(pg.path("fe1/fe/conf/fe.conf")).unwrap();
     assert!(conf.contains("-Xmx3g"), "{conf}");
-    let (code, out) = pg.play(
-        "scale_up_fe.yml",
-        &["-e", "sr_fe_xmx=3g", "-e", "sr_confirm=yes"],
-    );
-    assert_eq!(code, 0, "{out}");
+    let out = scale_up_fe("sr_fe_xmx=3g");
     assert_no_changes(&out);
     // a share of the host's RAM, in MiB
-    let (code, out) = pg.play(
-        "scale_up_fe.yml",
-        &["-e", "sr_fe_xmx_percent=10", "-e", "sr_confirm=yes"],
-    );
-    assert_eq!(code, 0, "{out}");
+    scale_up_fe("sr_fe_xmx_percent=10");
     let conf = std::fs::read_to_string(pg.path("fe1/fe/conf/fe.conf")).unwrap();
     let xmx = conf
         .split_whitespace()

@@ -2,16 +2,17 @@
 //! group's variables, and how one of them loads. One rule for the
 //! load-time check ([`check_adjacent_vars`](super::check_adjacent_vars))
 //! and the run-time read (the executor), as ansible-core's
-//! `host_group_vars` plugin finds them (`DataLoader.find_vars_files`); the
-//! inventory crate applies the same rule next to inventory sources.
+//! `host_group_vars` plugin finds them (`DataLoader.find_vars_files`). The
+//! selection itself is the inventory crate's (`vars_dirs::find_vars_files`),
+//! which reads `group_vars/` next to inventory sources by the same rule.
 
 use super::Diagnostic;
 use crate::yaml;
+use inventory_parser::vars_dirs::{
+    extension, find_vars_files, is_hidden, sorted_entries, EXTENSIONS,
+};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-
-/// The extensions a vars file may have (besides none).
-const EXTENSIONS: [&str; 3] = [".yml", ".yaml", ".json"];
 
 /// The files holding the variables of host or group `name` under `dir`,
 /// in load order. The first of `<name>`, `<name>.yml`, `<name>.yaml`,
@@ -23,16 +24,7 @@ pub(crate) fn entity_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     if name.starts_with('/') {
         return Vec::new();
     }
-    for ext in std::iter::once("").chain(EXTENSIONS) {
-        let path = dir.join(format!("{name}{ext}"));
-        if path.is_dir() {
-            return dir_files(&path);
-        }
-        if path.exists() {
-            return vec![path];
-        }
-    }
-    Vec::new()
+    find_vars_files(dir, name)
 }
 
 /// Every file under `dir` some host or group reads: what [`entity_files`]
@@ -89,52 +81,6 @@ fn entity_name(path: &Path) -> Option<String> {
         "" => Some(name.to_string()),
         ext if EXTENSIONS.contains(&ext) => Some(name[..name.len() - ext.len()].to_string()),
         _ => None,
-    }
-}
-
-/// Inside an entity's directory: files without an extension or with a
-/// vars one, and directories without an extension, recursively; hidden
-/// files and editor backups (`~`) are skipped.
-fn dir_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for path in sorted_entries(dir) {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if is_hidden(name) {
-            continue;
-        }
-        let ext = extension(name);
-        if path.is_dir() {
-            if ext.is_empty() {
-                out.extend(dir_files(&path));
-            }
-        } else if path.is_file() && (ext.is_empty() || EXTENSIONS.contains(&ext)) {
-            out.push(path);
-        }
-    }
-    out
-}
-
-fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-fn is_hidden(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~')
-}
-
-/// Python's `os.path.splitext(name)[1]`: from the last dot (`"a."` has
-/// the extension `"."`), none for a name that only starts with dots.
-fn extension(name: &str) -> &str {
-    let body = name.trim_start_matches('.');
-    match body.rfind('.') {
-        Some(i) => &body[i..],
-        None => "",
     }
 }
 
