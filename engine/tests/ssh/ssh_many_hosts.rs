@@ -2,7 +2,7 @@
 
 use crate::ssh_support;
 
-use srplay_engine::connection::{Connection, Connections, ExecRequest};
+use srplay_engine::connection::{Connection, Connections, ExecRequest, SshTarget};
 use srplay_testkit::Sshd;
 use ssh_support::{rt, ssh_processes_mentioning, target};
 
@@ -11,11 +11,18 @@ const HOSTS: usize = 50;
 #[test]
 fn fifty_hosts_each_run_commands_on_their_own_master() {
     let sshd = Sshd::start_hosts(HOSTS);
+    // Its own control directory: the other tests of this binary run at the
+    // same time, and their masters must not count as left over here.
+    let control_base = tempfile::tempdir().unwrap();
+    let target = |i| SshTarget {
+        control_dir: Some(control_base.path().to_path_buf()),
+        ..target(&sshd, i)
+    };
     let pool = Connections::default();
     rt().block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..HOSTS {
-            let conn = pool.get(target(&sshd, i)).unwrap();
+            let conn = pool.get(target(i)).unwrap();
             let want = sshd.address(i);
             tasks.spawn(async move {
                 // $SSH_CONNECTION = "client_ip client_port server_ip server_port"
@@ -41,7 +48,7 @@ fn fifty_hosts_each_run_commands_on_their_own_master() {
         assert_eq!(pool.len(), HOSTS);
 
         // Asking again for the same target gives the same connection.
-        let again = pool.get(target(&sshd, 7)).unwrap();
+        let again = pool.get(target(7)).unwrap();
         let pid7 = again.master_pid().await.unwrap();
         assert!(pids.contains(&pid7));
 

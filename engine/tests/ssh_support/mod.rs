@@ -31,8 +31,17 @@ pub fn target_as(sshd: &Sshd, i: usize, user: &str) -> SshTarget {
     .unwrap()
 }
 
-/// Live ssh processes whose command line mentions `needle`.
-pub fn ssh_processes_mentioning(needle: &str) -> Vec<u32> {
+/// Live ssh processes with `path` (a control socket or the directory holding
+/// it) as an argument. Whole paths only: the tests of one binary run at once
+/// and share the run's control directory, and `.../m1` must not match the
+/// `.../m10` of a neighbouring test.
+pub fn ssh_processes_mentioning(path: &str) -> Vec<u32> {
+    let names_path = |w: &str| {
+        let w = w.rsplit_once('=').map_or(w, |(_, v)| v);
+        w == path
+            || w.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -52,7 +61,7 @@ pub fn ssh_processes_mentioning(needle: &str) -> Vec<u32> {
         let zombie = stat
             .rsplit_once(')')
             .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-        if is_ssh && !zombie && words.iter().any(|w| w.contains(needle)) {
+        if is_ssh && !zombie && words.iter().any(|w| names_path(w)) {
             found.push(pid);
         }
     }
