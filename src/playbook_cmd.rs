@@ -169,7 +169,9 @@ pub fn parse_extra_vars(values: &[String]) -> Result<Map<String, Value>> {
                 .map_err(|e| anyhow!("-e {v}: {}", e.msg))?;
             docs.first().map(|d| d.to_json()).unwrap_or(Value::Null)
         } else {
-            Value::Object(srplay_engine::playbook::parse_kv(v))
+            Value::Object(
+                srplay_engine::playbook::parse_kv(v, false).map_err(|e| anyhow!("-e {v}: {e}"))?,
+            )
         };
         match parsed {
             Value::Object(m) => {

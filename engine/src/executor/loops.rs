@@ -192,7 +192,7 @@ fn sequence(terms: &Value) -> Result<Vec<Value>, String> {
             .join(" "),
         other => return Err(format!("bad with_sequence terms {other}")),
     };
-    let kv = crate::playbook::parse_kv(&text);
+    let kv = crate::playbook::parse_kv(&text, false)?;
     let num = |k: &str| -> Result<Option<i64>, String> {
         match kv.get(k).and_then(Value::as_str) {
             None => Ok(None),

@@ -2,55 +2,6 @@
 
 use serde_json::{Map, Value};
 
-/// Split on blanks outside quotes and outside `{{ }}` / `{% %}`.
-fn split_args(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut depth = 0usize;
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if quote.is_none() && c == '{' && matches!(next, Some('{') | Some('%')) {
-            depth += 1;
-            cur.push(c);
-            cur.push(next.unwrap_or('{'));
-            i += 2;
-            continue;
-        }
-        if quote.is_none() && depth > 0 && matches!(c, '}' | '%') && next == Some('}') {
-            depth -= 1;
-            cur.push(c);
-            cur.push('}');
-            i += 2;
-            continue;
-        }
-        match quote {
-            Some(q) if c == q && chars.get(i.wrapping_sub(1)) != Some(&'\\') => {
-                quote = None;
-                cur.push(c);
-            }
-            None if (c == '"' || c == '\'') && depth == 0 => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            None if c.is_whitespace() && depth == 0 => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            _ => cur.push(c),
-        }
-        i += 1;
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Ansible's `unquote`: strip one pair of matching quotes (escapes were
 /// already decoded by [`decode_escapes`]).
 fn unquote(s: &str) -> String {
@@ -118,31 +69,70 @@ fn decode_one(tail: &str) -> Option<(char, usize)> {
     Some((c, 1 + digits))
 }
 
-/// Parse leading `k=v` pairs; the rest, from the first other word on, is
-/// `_raw_params` exactly as written (newlines of a `shell: |` block kept).
-pub fn parse_kv(s: &str) -> Map<String, Value> {
+/// The modules whose free-form words are a command line: in them only
+/// these keys are taken out of the text as options (ansible-core's
+/// `FREEFORM_ACTIONS` and the list inside its `parse_kv`).
+pub const FREEFORM_MODULES: &[&str] = &[
+    "command",
+    "raw",
+    "script",
+    "shell",
+    "win_command",
+    "win_shell",
+];
+const FREEFORM_OPTIONS: &[&str] = &[
+    "creates",
+    "removes",
+    "chdir",
+    "executable",
+    "warn",
+    "stdin",
+    "stdin_add_newline",
+    "strip_empty_ends",
+];
+
+/// ansible-core's `parse_kv`: every `k=v` word is an option wherever it
+/// stands, the other words (kept as written) joined are `_raw_params`.
+/// With `free_form` (a command line) only [`FREEFORM_OPTIONS`] keys are
+/// options, so `echo a=b chdir=/tmp` runs `echo a=b` in `/tmp`.
+/// Unbalanced quotes or Jinja delimiters are an error, as in ansible-core.
+pub fn parse_kv(s: &str, free_form: bool) -> Result<Map<String, Value>, String> {
+    let words = super::kv_split::split_args(s).ok_or_else(|| {
+        format!("failed at splitting arguments, either an unbalanced jinja2 block or quotes: {s}")
+    })?;
     let mut args = Map::new();
-    // Tokens are verbatim substrings of `s`; track where each one starts.
-    let mut pos = 0;
-    for tok in split_args(s) {
-        let start = pos + s[pos..].find(tok.as_str()).unwrap_or(0);
-        pos = start + tok.len();
-        let decoded = decode_escapes(&tok);
-        match decoded.split_once('=') {
-            Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') => {
-                args.insert(k.to_string(), Value::String(unquote(v)));
-            }
-            _ => {
-                let raw = match super::kv_split::split_args(&s[start..]) {
-                    Some(words) => super::kv_split::join_args(&words),
-                    None => s[start..].trim_end().to_string(),
-                };
-                args.insert("_raw_params".into(), Value::String(raw));
-                break;
-            }
+    let mut raw = Vec::new();
+    for word in words {
+        let decoded = decode_escapes(&word);
+        let Some(eq) = unescaped_equals(&decoded) else {
+            // `a\=b` has only escaped equals: a raw word, unescaped.
+            raw.push(if decoded.contains('=') {
+                decoded.replace("\\=", "=")
+            } else {
+                word
+            });
+            continue;
+        };
+        let (k, v) = (&decoded[..eq], &decoded[eq + 1..]);
+        if free_form && !FREEFORM_OPTIONS.contains(&k) {
+            raw.push(word);
+        } else {
+            args.insert(k.trim().to_string(), Value::String(unquote(v.trim())));
         }
     }
-    args
+    if !raw.is_empty() {
+        let joined = super::kv_split::join_args(&raw);
+        args.insert("_raw_params".into(), Value::String(joined));
+    }
+    Ok(args)
+}
+
+/// The first `=` past the first character that no backslash escapes.
+fn unescaped_equals(s: &str) -> Option<usize> {
+    s.char_indices()
+        .skip(1)
+        .find(|&(i, c)| c == '=' && !s[..i].ends_with('\\'))
+        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -150,33 +140,78 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// (input, free-form module, parsed): rows checked against
+    /// ansible-core 2.19's `parse_kv(input, check_raw=free_form)`.
     #[test]
     fn kv_table() {
         let cases = [
-            ("msg=hi", json!({"msg": "hi"})),
+            ("msg=hi", false, json!({"msg": "hi"})),
             (
                 "msg=\"hello world\" verbosity=1",
+                false,
                 json!({"msg": "hello world", "verbosity": "1"}),
             ),
-            ("msg='{{ a }} b'", json!({"msg": "{{ a }} b"})),
+            ("msg='{{ a }} b'", false, json!({"msg": "{{ a }} b"})),
             (
                 "msg={{ a | default('x y') }}",
+                false,
                 json!({"msg": "{{ a | default('x y') }}"}),
             ),
-            ("ls -l /tmp", json!({"_raw_params": "ls -l /tmp"})),
-            ("x=1 y={{ x }}", json!({"x": "1", "y": "{{ x }}"})),
-            ("flush_handlers", json!({"_raw_params": "flush_handlers"})),
+            ("ls -l /tmp", true, json!({"_raw_params": "ls -l /tmp"})),
+            ("ls -l /tmp", false, json!({"_raw_params": "ls -l /tmp"})),
+            ("x=1 y={{ x }}", false, json!({"x": "1", "y": "{{ x }}"})),
+            (
+                "flush_handlers",
+                false,
+                json!({"_raw_params": "flush_handlers"}),
+            ),
             (
                 "echo a\necho  'b c'\n",
+                true,
                 json!({"_raw_params": "echo a\necho  'b c'\n"}),
             ),
             (
                 "chdir=/tmp ls x=1",
+                true,
                 json!({"chdir": "/tmp", "_raw_params": "ls x=1"}),
             ),
+            (
+                "ls x=1 chdir=/tmp",
+                true,
+                json!({"chdir": "/tmp", "_raw_params": "ls x=1"}),
+            ),
+            (
+                "echo x  removes=/r   y",
+                true,
+                json!({"removes": "/r", "_raw_params": "echo x  y"}),
+            ),
+            (
+                "echo 'chdir=/x' creates=/y",
+                true,
+                json!({"creates": "/y", "_raw_params": "echo 'chdir=/x'"}),
+            ),
+            (
+                "debugged msg=hi",
+                false,
+                json!({"msg": "hi", "_raw_params": "debugged"}),
+            ),
+            (r"echo a\=b", true, json!({"_raw_params": "echo a=b"})),
+            (r"echo a\\=b", false, json!({"_raw_params": "echo a=b"})),
+            ("=x y", true, json!({"_raw_params": "=x y"})),
+            ("a=1 =2 b", false, json!({"a": "1", "_raw_params": "=2 b"})),
+            ("k = v", false, json!({"_raw_params": "k = v"})),
         ];
-        for (input, want) in cases {
-            assert_eq!(Value::Object(parse_kv(input)), want, "{input}");
+        for (input, free_form, want) in cases {
+            let got = parse_kv(input, free_form).unwrap();
+            assert_eq!(Value::Object(got), want, "{input:?} free_form={free_form}");
+        }
+    }
+
+    #[test]
+    fn unbalanced_quotes_or_jinja_are_errors() {
+        for input in ["echo 'a", "msg={{ a"] {
+            let err = parse_kv(input, false).unwrap_err();
+            assert!(err.starts_with("failed at splitting arguments"), "{err}");
         }
     }
 
@@ -200,7 +235,8 @@ mod tests {
             (r"echo a\nb", json!({"_raw_params": r"echo a\nb"})),
         ];
         for (input, want) in cases {
-            assert_eq!(Value::Object(parse_kv(input)), want, "{input}");
+            let got = parse_kv(input, false).unwrap();
+            assert_eq!(Value::Object(got), want, "{input}");
         }
     }
 }

@@ -2,7 +2,7 @@
 //! (free-form `k=v` text, a mapping, `args:`), check the keywords.
 
 use super::keywords;
-use super::kv::parse_kv;
+use super::kv::{parse_kv, FREEFORM_MODULES};
 use super::model::{FileCtx, Keywords, Loop, Task};
 use super::Diagnostic;
 use crate::module::ModuleRegistry;
@@ -346,7 +346,8 @@ impl ActionFound {
                 self.arg_pos.push((ARGS_TEMPLATE.into(), v.pos.clone()));
             }
             Kind::Str(s) => {
-                self.args = parse_kv(s);
+                let free_form = FREEFORM_MODULES.contains(&super::model::short_name(&self.name));
+                self.args = parse_kv(s, free_form).map_err(|e| Diagnostic::new(e, &v.pos))?;
                 for k in self.args.keys() {
                     self.arg_pos.push((k.clone(), v.pos.clone()));
                 }
