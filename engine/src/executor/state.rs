@@ -14,6 +14,9 @@ pub struct HostState {
     pub failed: bool,
     /// `meta: end_host`.
     pub ended: bool,
+    /// The role invocations `meta: end_role` ended for this host (by
+    /// [`role_key`]); cleared when the invocation finishes.
+    pub ended_roles: HashSet<usize>,
     /// Bumped by `meta: clear_host_errors`.
     pub errors_cleared: u64,
     /// For `rescue:`: the last failed task and its result.
@@ -28,6 +31,12 @@ pub struct RunState {
     /// leaves them out of later plays.
     pub failed_hosts: HashSet<String>,
     pub unreachable: HashSet<String>,
+}
+
+/// One role invocation's identity: each use of a role (a `roles:` entry,
+/// an `include_role`/`import_role`, a dependency) loads its own `Role`.
+pub fn role_key(role: &std::sync::Arc<crate::playbook::Role>) -> usize {
+    std::sync::Arc::as_ptr(role) as usize
 }
 
 impl RunState {

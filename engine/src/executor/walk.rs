@@ -4,6 +4,7 @@
 use super::host::{controller_event, count_failure, HostDone};
 use super::play::{parse_bool, PlayRt};
 use super::scope::Scope;
+use super::state::role_key;
 use super::Executor;
 use crate::actions::MetaAction;
 use crate::output::{Status, TaskKind};
@@ -79,6 +80,7 @@ impl Executor {
                 if self.cancel.code().is_some() {
                     return;
                 }
+                let hosts = self.outside_ended_role(scope, hosts.clone());
                 if self.active(prt, &hosts).is_empty() {
                     return;
                 }
@@ -99,6 +101,14 @@ impl Executor {
     ) -> Fut<'a> {
         Box::pin(async move {
             let mut inner = scope.child(&b.kw);
+            // A block that starts a role invocation (its own `Role`, not
+            // the one of the tasks around it).
+            let enters_role = b.ctx.role.as_ref().filter(|r| {
+                scope
+                    .role
+                    .as_ref()
+                    .is_none_or(|outer| !Arc::ptr_eq(r, outer))
+            });
             if b.ctx.role.is_some() {
                 inner.role = b.ctx.role.clone();
             }
@@ -154,7 +164,32 @@ impl Executor {
                     }
                 }
             }
+            if let Some(role) = enters_role {
+                // `meta: end_role` lasts until the invocation it ended is over.
+                let key = role_key(role);
+                for hs in self.state().hosts.values_mut() {
+                    hs.ended_roles.remove(&key);
+                }
+            }
         })
+    }
+
+    /// `hosts` without those for which `meta: end_role` ended the role
+    /// invocation these items belong to.
+    fn outside_ended_role(&self, scope: &Scope, hosts: Vec<String>) -> Vec<String> {
+        let Some(role) = &scope.role else {
+            return hosts;
+        };
+        let key = role_key(role);
+        let st = self.state();
+        hosts
+            .into_iter()
+            .filter(|h| {
+                st.hosts
+                    .get(h)
+                    .is_none_or(|s| !s.ended_roles.contains(&key))
+            })
+            .collect()
     }
 
     fn tags_allow(&self, task: &Task, scope: &Scope) -> bool {
@@ -457,10 +492,16 @@ impl Executor {
                     st.failed_hosts.remove(h);
                 }
             }
-            MetaAction::Noop
-            | MetaAction::RefreshInventory
-            | MetaAction::ResetConnection
-            | MetaAction::EndRole => {}
+            MetaAction::EndRole => {
+                // The loader refuses end_role outside a role.
+                if let Some(role) = &scope.role {
+                    let mut st = self.state();
+                    for h in selected {
+                        st.host(&h).ended_roles.insert(role_key(role));
+                    }
+                }
+            }
+            MetaAction::Noop | MetaAction::RefreshInventory | MetaAction::ResetConnection => {}
         }
     }
 

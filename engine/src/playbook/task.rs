@@ -167,9 +167,24 @@ pub fn parse_task(
         super::module_defaults::check_module_defaults(md, registry)?;
     }
     check_async(node, &found)?;
+    check_end_role(&found, ctx, handler)?;
     let task = build_task(node, found, ctx, handler)?;
     check_keyword_templates(node)?;
     Ok(task)
+}
+
+/// `meta: end_role` ends the role it is written in: outside a role, or
+/// in a handler, ansible-core refuses it when the playbook loads.
+fn check_end_role(found: &ActionFound, ctx: &FileCtx, handler: bool) -> Result<(), Diagnostic> {
+    let end_role = super::model::short_name(&found.name) == "meta"
+        && found.args.get("_raw_params").and_then(Value::as_str) == Some("end_role");
+    let refusal = match (end_role, handler, ctx.role.is_some()) {
+        (false, _, _) => return Ok(()),
+        (true, true, _) => "Cannot execute 'end_role' from a handler",
+        (true, false, false) => "Cannot execute 'end_role' from outside of a role",
+        (true, false, true) => return Ok(()),
+    };
+    Err(Diagnostic::new(refusal, &found.pos))
 }
 
 /// `async` / `poll`: whole seconds (or a template), and `async` only on
