@@ -286,8 +286,17 @@ impl Executor {
                     Err(e) => failed_result(e),
                     Ok(Some(c)) => skipped(c),
                     Ok(None) => {
-                        self.attempts(prt, task, scope, host, &Map::new(), delegate.as_deref())
-                            .await
+                        let no_extra = Map::new();
+                        self.attempts(
+                            prt,
+                            task,
+                            scope,
+                            host,
+                            &no_extra,
+                            &vars,
+                            delegate.as_deref(),
+                        )
+                        .await
                     }
                 }
             }
@@ -524,7 +533,7 @@ impl Executor {
             (_, Err(e)) => failed_result(e),
             (_, Ok(Some(c))) => skipped(c),
             (Ok(delegate), Ok(None)) => {
-                self.attempts(prt, task, scope, host, &lv, delegate.as_deref())
+                self.attempts(prt, task, scope, host, &lv, &ivars, delegate.as_deref())
                     .await
             }
         };
@@ -551,7 +560,11 @@ impl Executor {
     }
 
     /// The action, retried per `until`/`retries`/`delay`, with
-    /// `changed_when`/`failed_when` applied to each attempt.
+    /// `changed_when`/`failed_when` applied to each attempt. `vars` are the
+    /// task's variables with `extra` (the loop item's) already in them:
+    /// the caller built them for `when`, and a loop item must not pay for
+    /// building them twice.
+    #[allow(clippy::too_many_arguments)]
     async fn attempts(
         self: &Arc<Self>,
         prt: &Arc<PlayRt>,
@@ -559,9 +572,9 @@ impl Executor {
         scope: &Scope,
         host: &str,
         extra: &Map<String, Value>,
+        vars: &Arc<LazyVars>,
         delegate: Option<&str>,
     ) -> Map<String, Value> {
-        let vars = self.task_vars(prt, Some(task), scope, host, extra);
         let num = |v: &Option<Value>, d: f64| -> f64 {
             v.as_ref()
                 .and_then(|v| render_value_in(v, &vars).ok())
