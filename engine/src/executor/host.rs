@@ -577,7 +577,7 @@ impl Executor {
     ) -> Map<String, Value> {
         let num = |v: &Option<Value>, d: f64| -> f64 {
             v.as_ref()
-                .and_then(|v| render_value_in(v, &vars).ok())
+                .and_then(|v| render_value_in(v, vars).ok())
                 .and_then(|v| {
                     v.as_f64()
                         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -593,8 +593,8 @@ impl Executor {
         let mut attempt = 0u64;
         loop {
             attempt += 1;
-            let mut r = self.execute(prt, task, scope, host, &vars, delegate).await;
-            self.post_conditions(task, &vars, &mut r);
+            let mut r = self.execute(prt, task, scope, host, vars, delegate).await;
+            self.post_conditions(task, vars, &mut r);
             let Some(until) = &task.until else {
                 Self::ensure_failure_msg(task, &mut r);
                 return r;
