@@ -106,10 +106,31 @@ fn options_on(spec: &ModuleSpec, args: &Args, wanted: Side) -> Vec<String> {
         .collect()
 }
 
+/// `(module, option)`: controller files looked up on the search path
+/// (`files/`, `templates/`), as Ansible's `_find_needle` does: only a value
+/// starting with `/` or `~` is expanded (`unfrackpath`); a relative one is
+/// looked up as written, `$` and all.
+const SEARCHED: &[(&str, &str)] = &[
+    ("copy", "src"),
+    ("unarchive", "src"),
+    ("template", "src"),
+    ("starrocks_config_diff", "reference_src"),
+];
+
 /// A controller path expanded with the controller's environment and
-/// home directories.
+/// home directories (`$VAR`, then `~`).
 pub fn controller_path(path: &str) -> String {
     tilde::expand_on_controller(&expandvars::expand(path, expandvars::controller_var))
+}
+
+/// Controller option `option` of `module` with value `path`, expanded.
+fn expand_controller_option(module: &str, option: &str, path: &str) -> String {
+    let searched = SEARCHED.contains(&(module, option));
+    if searched && !path.starts_with(['/', '~']) {
+        path.to_string()
+    } else {
+        controller_path(path)
+    }
 }
 
 /// `args` with `$VAR` and `~` expanded in every controller path option.
@@ -117,7 +138,7 @@ pub fn expand_on_controller(spec: &ModuleSpec, mut args: Args) -> Args {
     for key in options_on(spec, &args, Side::Controller) {
         if let Some(v) = args.get_mut(&key) {
             for p in strings_mut(v) {
-                *p = controller_path(p);
+                *p = expand_controller_option(spec.name, &key, p);
             }
         }
     }
@@ -223,6 +244,46 @@ mod tests {
         ];
         for (module, option, args, want) in cases {
             assert_eq!(side(&spec(module), option, args), want, "{module} {option}");
+        }
+    }
+
+    /// Controller values: `CARGO_MANIFEST_DIR` is set for every test
+    /// process by cargo (read, never set, here).
+    #[test]
+    fn controller_values() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let home = tilde::expand_on_controller("~");
+        let cases = [
+            (
+                "copy",
+                "src",
+                "$CARGO_MANIFEST_DIR/f",
+                "$CARGO_MANIFEST_DIR/f",
+            ),
+            (
+                "copy",
+                "src",
+                "/x/$CARGO_MANIFEST_DIR",
+                &format!("/x/{dir}"),
+            ),
+            (
+                "template",
+                "src",
+                "~/$NO_SUCH_VAR_X",
+                &format!("{home}/$NO_SUCH_VAR_X"),
+            ),
+            (
+                "fetch",
+                "dest",
+                "$CARGO_MANIFEST_DIR/f",
+                &format!("{dir}/f"),
+            ),
+            ("fetch", "dest", "${NO_SUCH_VAR_X}/f", "${NO_SUCH_VAR_X}/f"),
+            ("sql", "ca_cert", "${CARGO_MANIFEST_DIR}", dir),
+        ];
+        for (module, option, value, want) in cases {
+            let got = expand_controller_option(module, option, value);
+            assert_eq!(got, want, "{module} {option} {value}");
         }
     }
 }
