@@ -7,6 +7,7 @@ use super::path_script::{self, Home};
 use serde_json::Value;
 use srplay_engine::connection::ExecOutput;
 use srplay_engine::module::Outcome;
+use srplay_engine::shell::quote;
 
 /// The result of one run, timed on the controller.
 pub struct Ran {
@@ -91,6 +92,26 @@ pub fn guard_script(chdir: Option<&str>, creates: Option<&str>, removes: Option<
     }
     if !s.is_empty() {
         s.push_str("unset srplay_p srplay_x srplay_u srplay_r srplay_h; ");
+    }
+    s
+}
+
+/// `creates` and `removes` of `script`, which Ansible's action plugin
+/// tests as given (`test -e <quoted path>`, as the task's become): no
+/// `$VAR`, `~` or glob, a dangling link counts as missing.
+pub fn literal_guard_script(creates: Option<&str>, removes: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(c) = creates {
+        s.push_str(&format!(
+            "if test -e {}; then echo {SKIP_CREATES}; exit 0; fi; ",
+            quote(c)
+        ));
+    }
+    if let Some(r) = removes {
+        s.push_str(&format!(
+            "if ! test -e {}; then echo {SKIP_REMOVES}; exit 0; fi; ",
+            quote(r)
+        ));
     }
     s
 }
