@@ -49,7 +49,7 @@ use srplay_engine::module::{Module, ModuleRegistry};
 use std::sync::Arc;
 
 /// Every module of this crate: generic ones first, then the StarRocks ones.
-/// Each expands `~` in its path options ([`util::path_args`]).
+/// Each expands `$VAR` and `~` in its path options ([`util::path_args`]).
 pub fn builtin_modules() -> Vec<Arc<dyn Module>> {
     plain_modules()
         .into_iter()

@@ -103,7 +103,7 @@ impl Module for Script {
             }
         }
         // creates/removes are decided on the target before anything else.
-        let guard = run::guard_script(None, o.creates.as_deref(), o.removes.as_deref());
+        let guard = run::literal_guard_script(o.creates.as_deref(), o.removes.as_deref());
         let skipped = |msg: String| {
             let mut out = Outcome::ok().with_msg(msg);
             out.skipped = true;

@@ -91,13 +91,13 @@ impl Module for Stat {
 fn query_script(o: &StatOptions) -> String {
     let follow = if o.follow.unwrap_or(false) { "-L " } else { "" };
     let mut s = format!(
-        "p={}; if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then echo N; exit 0; fi; \
+        "{}p=$srplay_p; if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then echo N; exit 0; fi; \
          stat {follow}--printf 'S\\t%f\\t%u\\t%g\\t%U\\t%G\\t%s\\t%i\\t%d\\t%h\\t%.9X\\t%.9Y\\t%.9Z\\t%b\\t%o\\t%t\\t%T\\n' -- \"$p\" || exit 1; \
          a=; [ -r \"$p\" ] && a=r; [ -w \"$p\" ] && a=${{a}}w; [ -x \"$p\" ] && a=${{a}}x; echo \"A\t$a\"; \
          if [ -L \"$p\" ]; then printf 'L\\t%s\\n' \"$(readlink -- \"$p\")\"; printf 'R\\t%s\\n' \"$(realpath -m -- \"$p\")\"; fi; \
          printf 'P\\t%s\\n' \"$p\"; ",
-        // `~` expands here, on the target, in this one command.
-        util::tilde::shell_word(&o.path)
+        // `$VAR` and `~` expand here, on the target, in this one command.
+        util::path_script::assign("srplay_p", &o.path, util::path_script::Home::OfShell)
     );
     if o.get_checksum.unwrap_or(true) {
         let algo = o.checksum_algorithm.as_deref().unwrap_or("sha1");

@@ -1,10 +1,13 @@
-//! `~` in path options, for every module at once: [`ExpandPaths`] wraps
-//! a module and expands its path arguments before it runs, driven by its
-//! spec. Options of type `path` name files on the target and are expanded
-//! there; the few that name controller files (a `copy`/`template` source,
-//! say) are expanded on the controller, as Ansible's action plugins do.
+//! `$VAR` and `~` in path options, for every module at once:
+//! [`ExpandPaths`] wraps a module and expands its path arguments before
+//! it runs (so in check mode and with diff too), driven by its spec, as
+//! Ansible's `type: path` does: `expanduser(expandvars(value))`. Options of
+//! type `path` name files on the target and are expanded there, with the
+//! environment the module runs in; the few that name controller files (a
+//! `copy`/`template` source, say) are expanded on the controller, with
+//! its environment, as Ansible's action plugins do.
 
-use super::tilde;
+use super::{expandvars, path_script, tilde};
 use async_trait::async_trait;
 use serde_json::Value;
 use srplay_engine::module::{
@@ -103,20 +106,48 @@ fn options_on(spec: &ModuleSpec, args: &Args, wanted: Side) -> Vec<String> {
         .collect()
 }
 
-/// `args` with `~` expanded in every controller path option.
+/// `(module, option)`: controller files looked up on the search path
+/// (`files/`, `templates/`), as Ansible's `_find_needle` does: only a value
+/// starting with `/` or `~` is expanded (`unfrackpath`); a relative one is
+/// looked up as written, `$` and all.
+const SEARCHED: &[(&str, &str)] = &[
+    ("copy", "src"),
+    ("unarchive", "src"),
+    ("template", "src"),
+    ("starrocks_config_diff", "reference_src"),
+];
+
+/// A controller path expanded with the controller's environment and
+/// home directories (`$VAR`, then `~`).
+pub fn controller_path(path: &str) -> String {
+    tilde::expand_on_controller(&expandvars::expand(path, expandvars::controller_var))
+}
+
+/// Controller option `option` of `module` with value `path`, expanded.
+fn expand_controller_option(module: &str, option: &str, path: &str) -> String {
+    let searched = SEARCHED.contains(&(module, option));
+    if searched && !path.starts_with(['/', '~']) {
+        path.to_string()
+    } else {
+        controller_path(path)
+    }
+}
+
+/// `args` with `$VAR` and `~` expanded in every controller path option.
 pub fn expand_on_controller(spec: &ModuleSpec, mut args: Args) -> Args {
     for key in options_on(spec, &args, Side::Controller) {
         if let Some(v) = args.get_mut(&key) {
             for p in strings_mut(v) {
-                *p = tilde::expand_on_controller(p);
+                *p = expand_controller_option(spec.name, &key, p);
             }
         }
     }
     args
 }
 
-/// `args` with `~` expanded in every path option: target paths in one
-/// round trip (none when no target path starts with `~`).
+/// `args` with `$VAR` and `~` expanded in every path option: target
+/// paths in one round trip (none when no target path has a `$` reference
+/// or starts with `~`).
 pub async fn expand(
     ctx: &ModuleContext,
     spec: &ModuleSpec,
@@ -133,14 +164,16 @@ pub async fn expand(
         })
         .map(str::to_string)
         .collect();
-    let homes = tilde::expand_on_target(ctx, &on_target).await?;
-    if homes.is_empty() {
+    let expanded = path_script::expand_on_target(ctx, &on_target).await?;
+    if expanded.is_empty() {
         return Ok(args);
     }
     for key in keys {
         if let Some(v) = args.get_mut(&key) {
             for p in strings_mut(v) {
-                *p = tilde::apply(p, &homes);
+                if let Some(e) = expanded.get(p.as_str()) {
+                    *p = e.clone();
+                }
             }
         }
     }
@@ -150,7 +183,7 @@ pub async fn expand(
 /// A module whose path arguments are expanded before it runs. A module
 /// that does all its work in one command (`single_exec`, batched in
 /// loops) expands its target paths in that command itself (see
-/// [`tilde::shell_word`]); only its controller paths are expanded here.
+/// [`path_script::assign`]); only its controller paths are expanded here.
 pub struct ExpandPaths(pub Arc<dyn Module>);
 
 #[async_trait]
@@ -211,6 +244,46 @@ mod tests {
         ];
         for (module, option, args, want) in cases {
             assert_eq!(side(&spec(module), option, args), want, "{module} {option}");
+        }
+    }
+
+    /// Controller values: `CARGO_MANIFEST_DIR` is set for every test
+    /// process by cargo (read, never set, here).
+    #[test]
+    fn controller_values() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let home = tilde::expand_on_controller("~");
+        let cases = [
+            (
+                "copy",
+                "src",
+                "$CARGO_MANIFEST_DIR/f",
+                "$CARGO_MANIFEST_DIR/f",
+            ),
+            (
+                "copy",
+                "src",
+                "/x/$CARGO_MANIFEST_DIR",
+                &format!("/x/{dir}"),
+            ),
+            (
+                "template",
+                "src",
+                "~/$NO_SUCH_VAR_X",
+                &format!("{home}/$NO_SUCH_VAR_X"),
+            ),
+            (
+                "fetch",
+                "dest",
+                "$CARGO_MANIFEST_DIR/f",
+                &format!("{dir}/f"),
+            ),
+            ("fetch", "dest", "${NO_SUCH_VAR_X}/f", "${NO_SUCH_VAR_X}/f"),
+            ("sql", "ca_cert", "${CARGO_MANIFEST_DIR}", dir),
+        ];
+        for (module, option, value, want) in cases {
+            let got = expand_controller_option(module, option, value);
+            assert_eq!(got, want, "{module} {option} {value}");
         }
     }
 }

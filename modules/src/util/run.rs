@@ -3,6 +3,7 @@
 //! `start`, `end`, `delta`, `msg`.
 
 use super::clock;
+use super::path_script::{self, Home};
 use serde_json::Value;
 use srplay_engine::connection::ExecOutput;
 use srplay_engine::module::Outcome;
@@ -53,70 +54,74 @@ pub fn command_outcome(cmd: Value, ran: &Ran, strip: bool) -> Outcome {
     o
 }
 
-/// A glob pattern for the target's shell: `*?[]` stay active, everything
-/// else is literal; a leading `~` expands.
-pub fn glob_word(pattern: &str) -> String {
-    let (tilde, rest) = match pattern.strip_prefix('~') {
-        Some(r) => {
-            // `~user/` stays unquoted: quoting any of it stops expansion.
-            let end = r.find('/').map(|i| i + 1).unwrap_or(r.len());
-            (&pattern[..end + 1], &r[end..])
-        }
-        None => ("", pattern),
-    };
-    let mut out = String::from(tilde);
-    let mut lit = String::new();
-    for c in rest.chars() {
-        if "*?[]".contains(c) {
-            if !lit.is_empty() {
-                out.push_str(&quote(&std::mem::take(&mut lit)));
-            }
-            out.push(c);
-        } else {
-            lit.push(c);
-        }
-    }
-    if !lit.is_empty() {
-        out.push_str(&quote(&lit));
-    }
-    if out.is_empty() {
-        out.push_str("''");
-    }
-    out
-}
-
 /// Marker lines a guard script prints instead of running the command.
 pub const SKIP_CREATES: &str = "@@srplay-skip-creates@@";
 pub const SKIP_REMOVES: &str = "@@srplay-skip-removes@@";
 pub const NO_CHDIR: &str = "@@srplay-no-chdir@@";
 
 /// `cd`, `creates` and `removes` checks as shell, run before the command
-/// in the same round trip. `creates`/`removes` are globs, as in Ansible.
+/// in the same round trip, in the shell the module's command runs from
+/// (with its become and environment), so `$VAR` and `~` in them expand as
+/// in Ansible's module process (see [`path_script`]). `creates`/`removes`
+/// are globs, as in Ansible: `*?[` are active in the expanded value, and
+/// it is never split at spaces. The guard's own variables are unset again
+/// before the command, which may expand variables itself.
 pub fn guard_script(chdir: Option<&str>, creates: Option<&str>, removes: Option<&str>) -> String {
     let mut s = String::new();
     if let Some(d) = chdir {
         // `-P`: Ansible sets the process's working directory, so `$PWD`
         // is the real path with symlinks resolved.
         s.push_str(&format!(
-            "cd -P {} 2>/dev/null || {{ echo {NO_CHDIR}; exit 1; }}; ",
-            super::tilde::shell_word(d)
+            "{}cd -P \"$srplay_p\" 2>/dev/null || {{ echo {NO_CHDIR}; exit 1; }}; ",
+            path_script::assign("srplay_p", d, Home::OfShell)
         ));
     }
     if let Some(c) = creates {
         s.push_str(&format!(
-            "for f in {}; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then echo {SKIP_CREATES}; exit 0; fi; done; ",
-            glob_word(c)
+            "{}if {}; then echo {SKIP_CREATES}; exit 0; fi; ",
+            path_script::assign("srplay_p", c, Home::OfShell),
+            ANY_MATCH
         ));
     }
     if let Some(r) = removes {
         s.push_str(&format!(
-            "m=; for f in {}; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then m=1; fi; done; \
-             [ -n \"$m\" ] || {{ echo {SKIP_REMOVES}; exit 0; }}; ",
-            glob_word(r)
+            "{}if ! {}; then echo {SKIP_REMOVES}; exit 0; fi; ",
+            path_script::assign("srplay_p", r, Home::OfShell),
+            ANY_MATCH
+        ));
+    }
+    if !s.is_empty() {
+        s.push_str("unset srplay_p srplay_x srplay_u srplay_r srplay_h; ");
+    }
+    s
+}
+
+/// `creates` and `removes` of `script`, which Ansible's action plugin
+/// tests as given (`test -e <quoted path>`, as the task's become): no
+/// `$VAR`, `~` or glob, a dangling link counts as missing.
+pub fn literal_guard_script(creates: Option<&str>, removes: Option<&str>) -> String {
+    let mut s = String::new();
+    if let Some(c) = creates {
+        s.push_str(&format!(
+            "if test -e {}; then echo {SKIP_CREATES}; exit 0; fi; ",
+            quote(c)
+        ));
+    }
+    if let Some(r) = removes {
+        s.push_str(&format!(
+            "if ! test -e {}; then echo {SKIP_REMOVES}; exit 0; fi; ",
+            quote(r)
         ));
     }
     s
 }
+
+/// Whether the glob `$srplay_p` names an existing file (or a dangling
+/// link): in a subshell with an empty `IFS`, so the expansion is globbed
+/// but never split, and the script's `IFS` stays as it was. A pattern
+/// matching nothing stays as written and is tested as a file name.
+const ANY_MATCH: &str = "( IFS=; for f in $srplay_p; do \
+     if [ -e \"$f\" ] || [ -L \"$f\" ]; then exit 0; fi; done; exit 1 )";
 
 /// What the guard decided, read from the first line of output.
 #[derive(Debug, PartialEq, Eq)]
@@ -170,18 +175,62 @@ pub fn skipped_outcome(
 mod tests {
     use super::*;
 
-    #[test]
-    fn glob_word_table() {
-        let cases = [
-            ("/tmp/x", "/tmp/x"),
-            ("/tmp/a b*", "'/tmp/a b'*"),
-            ("/d/*.log", "/d/*.log"),
-            ("~/f", "~/f"),
-            ("~/a b", "~/'a b'"),
-            ("$HOME", "'$HOME'"),
-        ];
-        for (p, want) in cases {
-            assert_eq!(glob_word(p), want, "{p}");
+    /// Run the guard (then `pwd`) in `/bin/sh` in a temp dir holding
+    /// the files `a b/x.log`, `d/f` and `*lit`, with `HOME` and `V`
+    /// pointing into it.
+    fn guard_in_dir(chdir: Option<&str>, creates: Option<&str>, removes: Option<&str>) -> String {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        for f in ["a b/x.log", "d/f", "*lit"] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
         }
+        let script = format!(
+            "{}echo run; pwd; echo \"[${{srplay_p-unset}}]\"",
+            guard_script(chdir, creates, removes)
+        );
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("V", dir.join("a b"))
+            .env("STAR", "*")
+            .output()
+            .expect("run /bin/sh");
+        String::from_utf8_lossy(&out.stdout).replace(&*dir.to_string_lossy(), "@DIR@")
+    }
+
+    #[test]
+    fn guard_table() {
+        let cases = [
+            ((None, Some("~/a b/*.log"), None), SKIP_CREATES),
+            ((None, Some("$V/*.log"), None), SKIP_CREATES),
+            ((None, Some("${V}/x.log"), None), SKIP_CREATES),
+            ((None, Some("~/d/$STAR"), None), SKIP_CREATES),
+            ((None, Some("~/$STAR"), None), SKIP_CREATES),
+            ((None, Some("~/a b/*.txt"), None), "run"),
+            ((None, Some("$NOPE/*.log"), None), "run"),
+            ((None, None, Some("$V/x.log")), "run"),
+            ((None, None, Some("$V/y.log")), SKIP_REMOVES),
+            ((None, None, Some("~/\\*lit")), SKIP_REMOVES),
+            ((Some("$V"), None, None), "run"),
+            ((Some("~/d"), Some("f"), None), SKIP_CREATES),
+            ((Some("$NOPE"), None, None), NO_CHDIR),
+        ];
+        for ((chdir, creates, removes), want) in cases {
+            let out = guard_in_dir(chdir, creates, removes);
+            let first = out.lines().next().unwrap_or("");
+            assert_eq!(first, want, "{chdir:?} {creates:?} {removes:?}: {out}");
+            if want == "run" {
+                assert!(
+                    out.ends_with("[unset]\n"),
+                    "guard variables left set: {out}"
+                );
+            }
+        }
+        let out = guard_in_dir(Some("$V"), None, None);
+        assert_eq!(out, "run\n@DIR@/a b\n[unset]\n");
     }
 }

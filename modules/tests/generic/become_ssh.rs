@@ -438,7 +438,9 @@ fn become_an_unprivileged_user() {
 
 /// `~` in path options is the home of the user the module runs as on the
 /// target — the login user's without become, the become user's with it —
-/// never the controller's (these tests run as root, home `/root`).
+/// never the controller's (these tests run as root, home `/root`). So are
+/// `$HOME` and `$USER` there: with become, the variables are those of the
+/// become user's environment (sudo's), plus the task's `environment:`.
 #[test]
 fn tilde_is_the_target_users_home() {
     let f = fixture();
@@ -451,6 +453,7 @@ fn tilde_is_the_target_users_home() {
             user: u.name().to_string(),
             ..Default::default()
         });
+        s.environment = vec![("SUB".into(), "e".into())];
         let home = owner.home();
         let uid = uid_of(owner.name());
         let who = format!("become {:?}", become_user.map(SysUser::name));
@@ -486,6 +489,30 @@ fn tilde_is_the_target_users_home() {
                 "stdout",
                 json!(home.join("d")),
             ),
+            (
+                "file",
+                json!({"path": "$HOME/${SUB}", "state": "directory"}),
+                "path",
+                json!(home.join("e")),
+            ),
+            (
+                "copy",
+                json!({"content": "c\n", "dest": "~$USER/$SUB/c.txt"}),
+                "dest",
+                json!(home.join("e/c.txt")),
+            ),
+            (
+                "stat",
+                json!({"path": "${HOME}/$SUB/c.txt"}),
+                "stat.path",
+                json!(home.join("e/c.txt")),
+            ),
+            (
+                "command",
+                json!({"_raw_params": "pwd", "chdir": "$HOME/$SUB", "creates": "$HOME/$SUB/*.no"}),
+                "stdout",
+                json!(home.join("e")),
+            ),
         ];
         for (module, args, key, want) in runs {
             let res = run_module(module, args.as_object().cloned().unwrap_or_default(), &s);
@@ -496,7 +523,11 @@ fn tilde_is_the_target_users_home() {
                 ));
             }
         }
-        for (rel, content) in [("d/t.conf", "k=v\n"), ("d/c.txt", "c\n")] {
+        for (rel, content) in [
+            ("d/t.conf", "k=v\n"),
+            ("d/c.txt", "c\n"),
+            ("e/c.txt", "c\n"),
+        ] {
             let p = home.join(rel);
             match std::fs::metadata(&p) {
                 Ok(md) if md.uid() == uid => {}
