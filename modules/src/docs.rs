@@ -51,7 +51,7 @@ pub fn generated(spec: &ModuleSpec) -> String {
     s.push_str("\n## Options\n\n| option | type | required | default | choices | aliases | description |\n|---|---|---|---|---|---|---|\n");
     if let Some(f) = spec.free_form {
         s.push_str(&format!(
-            "| free form (`{f}`) | str | | | | | The command line, written after the module name (`{}: …`). |\n",
+            "| free form (`{f}`) | str | | | | | Text written after the module name (`{}: …`) is this option. |\n",
             spec.name
         ));
     }

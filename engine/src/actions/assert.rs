@@ -18,6 +18,17 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("success_msg", ArgType::Raw, "Message when all pass"),
         ArgSpec::new("quiet", ArgType::Bool, "Print less").default("false"),
     ],
+    returns: &[
+        (
+            "msg",
+            "`success_msg` when every condition holds, `fail_msg` (or `msg`) otherwise.",
+        ),
+        ("assertion", "The first condition that failed."),
+        (
+            "evaluated_to",
+            "What that condition evaluated to (`false`).",
+        ),
+    ],
     ..ModuleSpec::new("assert", "Asserts given expressions are true")
 };
 

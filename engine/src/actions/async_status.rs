@@ -15,6 +15,23 @@ pub static SPEC: ModuleSpec = ModuleSpec {
             .choices(&["status", "cleanup"])
             .default("status"),
     ],
+    returns: &[
+        ("ansible_job_id", "The job polled."),
+        ("finished", "`true` once the job has ended."),
+        ("started", "`true` once it has started."),
+        (
+            "results_file",
+            "Where the job's result lives on the target.",
+        ),
+        (
+            "erased",
+            "With `mode: cleanup`: the job's files that were removed.",
+        ),
+        (
+            "rc / stdout / stderr",
+            "The job's result once it has finished (its module's return values).",
+        ),
+    ],
     ..ModuleSpec::new("async_status", "Obtain the status of an asynchronous task")
 };
 

@@ -16,6 +16,17 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         .default("0"),
     ],
     mutually_exclusive: &[&["msg", "var"]],
+    returns: &[
+        ("msg", "The message (with `msg`)."),
+        (
+            "<var>",
+            "With `var`: the value, under the variable's (or expression's) name.",
+        ),
+        (
+            "skipped_reason",
+            "Set when `verbosity` is above the run's `-v` level.",
+        ),
+    ],
     ..ModuleSpec::new("debug", "Print statements during execution")
 };
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[ArgSpec::new("msg", ArgType::Raw, "The failure message")
         .default("\"Failed as requested from task\"")],
+    returns: &[("msg", "The message given.")],
     ..ModuleSpec::new("fail", "Fail with custom message")
 };
 

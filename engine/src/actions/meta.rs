@@ -20,6 +20,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
             "reset_connection",
         ])],
     free_form: Some("_raw_params"),
+    returns: &[("_meta", "The meta action the executor carried out.")],
     ..ModuleSpec::new("meta", "Execute Ansible 'actions'")
 };
 

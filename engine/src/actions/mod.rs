@@ -45,6 +45,10 @@ pub struct ControlCtx<'a> {
     pub verbosity: u8,
     /// Where relative files are looked up (role dir, file dir, playbook dir).
     pub search_paths: Vec<PathBuf>,
+    /// The role the task belongs to (`include_vars dir:` is under its `vars/`).
+    pub role_path: Option<PathBuf>,
+    /// The directory of the task's file.
+    pub task_dir: PathBuf,
     /// stdin and stdout are a terminal (`pause` may prompt).
     pub interactive: bool,
     /// Print a line of output (`pause` announces itself).
@@ -90,6 +94,12 @@ pub fn raw_args(short: &str) -> &'static [&'static str] {
         "assert" => &["that"],
         _ => &[],
     }
+}
+
+/// Actions that run once, for the first host, whatever the hosts
+/// (ansible-core's `BYPASS_HOST_LOOP`): `pause` waits or asks once.
+pub fn bypasses_host_loop(short: &str) -> bool {
+    short == "pause"
 }
 
 /// Register every control action.

@@ -13,6 +13,13 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("echo", ArgType::Bool, "Show what is typed").default("true"),
     ],
     mutually_exclusive: &[&["seconds", "minutes"]],
+    returns: &[
+        ("start", "When the pause started."),
+        ("stop", "When it ended."),
+        ("delta", "Seconds paused."),
+        ("user_input", "What was typed at the prompt."),
+        ("echo", "Whether the input was echoed."),
+    ],
     ..ModuleSpec::new("pause", "Pause playbook execution")
 };
 

@@ -10,6 +10,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[
         ArgSpec::new("data", ArgType::Str, "Returned as `ping`; `crash` fails").default("pong"),
     ],
+    returns: &[("ping", "The `data` option (`pong`).")],
     ..ModuleSpec::new("ping", "Try to connect to host and return pong on success")
 };
 

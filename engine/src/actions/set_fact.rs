@@ -6,6 +6,9 @@ use serde_json::{Map, Value};
 
 pub static SPEC: ModuleSpec = ModuleSpec {
     open: true,
+    returns: &[
+        ("ansible_facts", "The variables set; they become host variables for the rest of the run (`cacheable` is accepted: srplay keeps no fact cache)."),
+    ],
     ..ModuleSpec::new("set_fact", "Set host variables and facts")
 };
 

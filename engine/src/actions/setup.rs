@@ -19,6 +19,9 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("fact_path", ArgType::Path, "Accepted"),
     ],
     aliases: &["gather_facts"],
+    returns: &[
+        ("ansible_facts", "The gathered facts (`ansible_hostname`, `ansible_distribution`, `ansible_memtotal_mb`…; see the notes)."),
+    ],
     ..ModuleSpec::new("setup", "Gathers facts about remote hosts")
 };
 

@@ -14,6 +14,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ArgSpec::new("sleep", ArgType::Int, "Seconds between attempts").default("1"),
         ArgSpec::new("timeout", ArgType::Int, "Give up after this many seconds").default("600"),
     ],
+    returns: &[("elapsed", "Seconds waited until the host answered.")],
     ..ModuleSpec::new(
         "wait_for_connection",
         "Waits until remote system is reachable/usable",

@@ -786,6 +786,8 @@ impl Executor {
                 check_mode: check,
                 verbosity: self.opts.verbosity,
                 search_paths: self.search_paths(task),
+                role_path: task.ctx.role.as_ref().map(|r| r.path.clone()),
+                task_dir: task.ctx.dir(),
                 interactive: self.opts.interactive,
                 cancel: Some(self.cancel.clone()),
             };

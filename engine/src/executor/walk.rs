@@ -267,7 +267,11 @@ impl Executor {
             .opt(&task.kw, "run_once")
             .and_then(parse_bool)
             .unwrap_or(false);
-        let targets: Vec<String> = if run_once {
+        // `pause` runs for the first host only, like a `run_once` task but
+        // without handing its result to the others (ansible-core's
+        // BYPASS_HOST_LOOP): one pause or prompt, not one per host.
+        let bypass = crate::actions::bypasses_host_loop(task.short_action());
+        let targets: Vec<String> = if run_once || bypass {
             hosts[..1].to_vec()
         } else {
             hosts.clone()
@@ -354,10 +358,14 @@ impl Executor {
             .filter(|r| r.2.failed_hard)
             .map(|r| &r.1)
             .collect();
-        let fatal = scope
-            .opt(&task.kw, "any_errors_fatal")
-            .and_then(parse_bool)
-            .unwrap_or(prt.any_errors_fatal);
+        // A task that ran once for every host fails every host (ansible-core
+        // treats run_once and BYPASS_HOST_LOOP tasks as any_errors_fatal).
+        let fatal = run_once
+            || bypass
+            || scope
+                .opt(&task.kw, "any_errors_fatal")
+                .and_then(parse_bool)
+                .unwrap_or(prt.any_errors_fatal);
         if !failed_now.is_empty() && fatal && !scope.rescuable {
             // Every host of the batch fails here: their `always:` sections
             // still run, nothing else does (ansible-core's any_errors_fatal).

@@ -2,14 +2,29 @@
 //! each module exactly as its `ModuleSpec` declares them. Run with
 //! `SRPLAY_BLESS=1` to rewrite the generated parts after changing a spec.
 
+use srplay_engine::module::{Module, ModuleRegistry};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Every module a playbook can name: the built-in modules and the
+/// engine's control actions (`debug`, `set_fact`, `meta`…).
+fn all_modules() -> Vec<Arc<dyn Module>> {
+    let mut registry = ModuleRegistry::new();
+    srplay_engine::actions::register(&mut registry);
+    let mut modules = srplay_modules::builtin_modules();
+    let names: Vec<String> = registry.names().map(str::to_string).collect();
+    modules.extend(names.iter().filter_map(|n| registry.get(n)));
+    modules.sort_by_key(|m| m.spec().name);
+    modules.dedup_by_key(|m| m.spec().name);
+    modules
+}
 
 #[test]
 fn module_pages_match_their_specs() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/modules");
     let bless = std::env::var_os("SRPLAY_BLESS").is_some();
     let mut stale = Vec::new();
-    for m in srplay_modules::builtin_modules() {
+    for m in all_modules() {
         let spec = m.spec();
         let path = dir.join(format!("{}.md", spec.name));
         let existing = std::fs::read_to_string(&path).ok();
@@ -51,7 +66,7 @@ fn module_pages_match_their_specs() {
 fn the_index_links_every_module() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/modules");
     let index = std::fs::read_to_string(dir.join("README.md")).expect("docs/modules/README.md");
-    for m in srplay_modules::builtin_modules() {
+    for m in all_modules() {
         let name = m.spec().name;
         assert!(
             index.contains(&format!("]({name}.md)")),

@@ -27,6 +27,7 @@ mod util;
 mod version;
 mod yaml_emit;
 
+pub(crate) use collections::{merge_hash, ListMerge};
 use minijinja::value::{Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
