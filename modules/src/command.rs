@@ -89,7 +89,7 @@ const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new(
         "expand_argument_vars",
         ArgType::Bool,
-        "Expand `$VAR` and `~` in the arguments, as a shell would.",
+        "Expand `$VAR`, `${VAR}` and a leading `~` in each argument, from the module's environment on the target.",
     )
     .default("true"),
     ArgSpec::new(
