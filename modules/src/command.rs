@@ -1,8 +1,10 @@
 //! `command`: run a program with arguments on the target, no shell
 //! features (the argv is quoted so `/bin/sh` passes it through; `$VAR`
-//! and `~` still expand, as Ansible's `expand_argument_vars` does).
+//! and `~` still expand, as Ansible's `expand_argument_vars` does, with
+//! the rules of path options: see [`path_script::set_words`]).
 //! `shell` shares the runner below.
 
+use crate::util::path_script::{self, Home};
 use crate::util::{self, run};
 use serde::Deserialize;
 use serde_json::Value;
@@ -87,7 +89,7 @@ const OPTIONS: &[ArgSpec] = &[
     ArgSpec::new(
         "expand_argument_vars",
         ArgType::Bool,
-        "Expand `$VAR` and `~` in the arguments, as a shell would.",
+        "Expand `$VAR`, `${VAR}` and a leading `~` in each argument, from the module's environment on the target.",
     )
     .default("true"),
     ArgSpec::new(
@@ -162,9 +164,9 @@ impl Module for Command {
 pub struct Invocation {
     pub script: String,
     pub cmd: Value,
-    /// argv[0] of a non-shell command, checked for existence first so a
-    /// missing program fails like Ansible's (`[Errno 2] …`).
-    pub program: Option<String>,
+    /// Whether `script` checks that argv[0] exists first (a non-shell
+    /// command), so a missing program fails like Ansible's.
+    pub checks_program: bool,
     pub chdir: Option<String>,
     pub creates: Option<String>,
     pub removes: Option<String>,
@@ -175,7 +177,7 @@ pub struct Invocation {
 impl Invocation {
     pub fn from_options(o: &CommandOptions, shell: bool) -> Result<Self, ModuleError> {
         let text = o.raw_params.clone().or_else(|| o.cmd.clone());
-        let (script, cmd, program) = if shell {
+        let (script, cmd, checks_program) = if shell {
             let text = text.ok_or_else(|| {
                 ModuleError::failed("no command given: use the free form or `cmd`")
             })?;
@@ -183,7 +185,7 @@ impl Invocation {
             (
                 format!("exec {} -c {}", quote(exe), quote(&text)),
                 Value::String(text),
-                None,
+                false,
             )
         } else {
             let argv: Vec<String> = match (&text, &o.argv) {
@@ -196,21 +198,7 @@ impl Invocation {
                 return Err(ModuleError::failed("no command given"));
             }
             let expand = o.expand_argument_vars.unwrap_or(true);
-            let words: Vec<String> = argv
-                .iter()
-                .map(|w| {
-                    if expand {
-                        util::shlex::quote_expanding(w)
-                    } else {
-                        quote(w)
-                    }
-                })
-                .collect();
-            (
-                format!("exec {}", words.join(" ")),
-                Value::from(argv.clone()),
-                Some(argv[0].clone()),
-            )
+            (argv_script(&argv, expand), Value::from(argv), true)
         };
         let stdin = o.stdin.as_ref().map(|s| {
             let mut b = s.clone().into_bytes();
@@ -222,7 +210,7 @@ impl Invocation {
         Ok(Invocation {
             script,
             cmd,
-            program,
+            checks_program,
             chdir: o.chdir.clone(),
             creates: o.creates.clone(),
             removes: o.removes.clone(),
@@ -230,6 +218,29 @@ impl Invocation {
             strip: o.strip_empty_ends.unwrap_or(true),
         })
     }
+}
+
+/// The script running `argv` (not empty): the program checked for, then
+/// `exec`. With `expand`, words with a `$` reference or a leading `~` are
+/// expanded in this same script, from the environment it runs in (the
+/// module's on the target); every other word is passed as written.
+fn argv_script(argv: &[String], expand: bool) -> String {
+    if expand && argv.iter().any(|w| path_script::needs_expansion(w)) {
+        format!(
+            "{}{}exec \"$@\"",
+            path_script::set_words(argv, Home::OfShell),
+            program_check("\"$1\"")
+        )
+    } else {
+        let words: Vec<String> = argv.iter().map(|w| quote(w)).collect();
+        format!("{}exec {}", program_check(&words[0]), words.join(" "))
+    }
+}
+
+/// Shell code failing with [`NOT_FOUND`] when `word` (shell text) names
+/// no program: Ansible's `Popen` fails with `[Errno 2] …` there.
+fn program_check(word: &str) -> String {
+    format!("command -v -- {word} >/dev/null 2>&1 || {{ echo {NOT_FOUND} >&2; exit 2; }}; ")
 }
 
 fn stringify(v: &Value) -> String {
@@ -255,12 +266,6 @@ pub async fn execute(ctx: &ModuleContext, inv: &Invocation) -> Result<Outcome, M
         return check_mode_outcome(ctx, inv, &guard, creates, removes).await;
     }
     let mut script = guard;
-    if let Some(p) = &inv.program {
-        script.push_str(&format!(
-            "command -v -- {} >/dev/null 2>&1 || {{ echo {NOT_FOUND} >&2; exit 2; }}; ",
-            util::shlex::quote_expanding(p)
-        ));
-    }
     script.push_str(&inv.script);
     let stdin = inv.stdin.clone().map(Stdin::Bytes).unwrap_or_default();
     let start = util::clock::now();
@@ -288,7 +293,7 @@ pub async fn execute(ctx: &ModuleContext, inv: &Invocation) -> Result<Outcome, M
             ))
         }
     }
-    if out.rc == 2 && out.stderr_str().trim() == NOT_FOUND {
+    if inv.checks_program && out.rc == 2 && out.stderr_str().trim() == NOT_FOUND {
         // Ansible reports the argv joined back into one string here.
         let argv: Vec<String> = inv
             .cmd
@@ -355,6 +360,13 @@ mod tests {
         Invocation::from_options(&o, shell).unwrap()
     }
 
+    /// The program check `argv_script` puts before `exec <word>…`.
+    fn checked(word: &str, exec: &str) -> String {
+        format!(
+            "command -v -- {word} >/dev/null 2>&1 || {{ echo {NOT_FOUND} >&2; exit 2; }}; {exec}"
+        )
+    }
+
     #[test]
     fn invocation_table() {
         // (args, shell, script, cmd)
@@ -362,37 +374,47 @@ mod tests {
             (
                 json!({"_raw_params": "echo hi"}),
                 false,
-                "exec echo hi",
+                checked("echo", "exec echo hi"),
                 json!(["echo", "hi"]),
             ),
             (
                 json!({"cmd": "echo 'a b'"}),
                 false,
-                "exec echo 'a b'",
+                checked("echo", "exec echo 'a b'"),
                 json!(["echo", "a b"]),
             ),
             (
                 json!({"argv": ["ls", "-l", 3]}),
                 false,
-                "exec ls -l 3",
+                checked("ls", "exec ls -l 3"),
                 json!(["ls", "-l", "3"]),
             ),
             (
                 json!({"argv": ["echo", "$HOME"], "expand_argument_vars": false}),
                 false,
-                "exec echo '$HOME'",
+                checked("echo", "exec echo '$HOME'"),
+                json!(["echo", "$HOME"]),
+            ),
+            (
+                json!({"argv": ["echo", "$HOME"]}),
+                false,
+                format!(
+                    "{}{}",
+                    path_script::set_words(&["echo".into(), "$HOME".into()], Home::OfShell),
+                    checked("\"$1\"", "exec \"$@\"")
+                ),
                 json!(["echo", "$HOME"]),
             ),
             (
                 json!({"_raw_params": "echo a | wc"}),
                 true,
-                "exec /bin/sh -c 'echo a | wc'",
+                "exec /bin/sh -c 'echo a | wc'".to_string(),
                 json!("echo a | wc"),
             ),
             (
                 json!({"cmd": "echo $0", "executable": "/bin/bash"}),
                 true,
-                "exec /bin/bash -c 'echo $0'",
+                "exec /bin/bash -c 'echo $0'".to_string(),
                 json!("echo $0"),
             ),
         ];
@@ -401,6 +423,107 @@ mod tests {
             assert_eq!(i.script, script, "{args}");
             assert_eq!(i.cmd, cmd, "{args}");
         }
+    }
+
+    /// Run `argv_script` for `printf '%s\0' <words>` with exactly `env`,
+    /// in `/bin/sh` (dash here) and in bash as `sh` (`/bin/sh` on Red Hat
+    /// family targets); both must agree. The words `printf` got.
+    fn run_argv(words: &[&str], expand: bool, env: &[(&str, &str)]) -> Vec<String> {
+        let argv: Vec<String> = ["printf", "%s\\0"]
+            .iter()
+            .chain(words)
+            .map(|w| w.to_string())
+            .collect();
+        let script = argv_script(&argv, expand);
+        let outs: Vec<Vec<String>> = [("/bin/sh", None), ("/bin/bash", Some("--posix"))]
+            .into_iter()
+            .map(|(shell, flag)| {
+                let out = std::process::Command::new(shell)
+                    .args(flag)
+                    .arg("-c")
+                    .arg(&script)
+                    .env_clear()
+                    .envs(env.iter().copied())
+                    .output()
+                    .expect("run the shell");
+                assert!(out.status.success(), "{shell} {words:?}: {out:?}");
+                let text = String::from_utf8(out.stdout).expect("utf-8");
+                let mut got: Vec<String> = text.split('\0').map(str::to_string).collect();
+                assert_eq!(got.pop().as_deref(), Some(""), "{shell}: {text:?}");
+                got
+            })
+            .collect();
+        assert_eq!(outs[0], outs[1], "{words:?}: sh and bash differ");
+        outs[0].clone()
+    }
+
+    /// `(word, expected)`: the expected values are Python's
+    /// `os.path.expanduser(os.path.expandvars(word))` (what Ansible's
+    /// `run_command` does to each argv word) run with this environment
+    /// (`env -i … python3`), `root`'s home read from this machine
+    /// (`@ROOT@`). Only the exported environment counts: `$PPID`, `$IFS`,
+    /// `$OPTIND` are set in every shell but stay as written.
+    #[test]
+    fn argv_expands_as_python() {
+        let env = [
+            ("PATH", "/usr/bin:/bin"),
+            ("HOME", "/home/t/"),
+            ("A", "a b"),
+            ("E", ""),
+            ("T", "~"),
+            ("U", "root"),
+            ("Q", "'\"$(id)`id`\\"),
+        ];
+        let root = util::tilde::expand_on_controller("~root");
+        let cases = [
+            ("plain", "plain"),
+            ("$A", "a b"),
+            ("${A}x", "a bx"),
+            ("$PPID", "$PPID"),
+            ("$IFS", "$IFS"),
+            ("$OPTIND", "$OPTIND"),
+            ("$1x", "$1x"),
+            ("$1", "$1"),
+            ("${A", "${A"),
+            ("$$A", "$a b"),
+            ("~", "/home/t"),
+            ("~/x", "/home/t/x"),
+            ("~root/x", "@ROOT@/x"),
+            ("~$U/x", "@ROOT@/x"),
+            ("~$NOPE", "~$NOPE"),
+            ("x~", "x~"),
+            ("$HOME/x", "/home/t//x"),
+            ("$T/x", "/home/t/x"),
+            ("$(id)", "$(id)"),
+            ("`id`", "`id`"),
+            ("a\"b", "a\"b"),
+            ("'q'", "'q'"),
+            ("a\\\\b", "a\\\\b"),
+            ("$Q", "'\"$(id)`id`\\"),
+            ("$NOPE/y", "$NOPE/y"),
+            ("${NOPE}", "${NOPE}"),
+            ("$E", ""),
+            ("", ""),
+            ("50$", "50$"),
+            ("${a b}", "${a b}"),
+        ];
+        let words: Vec<&str> = cases.iter().map(|(w, _)| *w).collect();
+        let want: Vec<String> = cases
+            .iter()
+            .map(|(_, v)| v.replace("@ROOT@", &root))
+            .collect();
+        assert_eq!(run_argv(&words, true, &env), want);
+        // Each word alone too: a word is expanded the same wherever it is.
+        for (word, want) in words.iter().zip(&want) {
+            assert_eq!(run_argv(&[word], true, &env), [want.as_str()], "{word:?}");
+        }
+    }
+
+    #[test]
+    fn argv_stays_literal_without_expand_argument_vars() {
+        let env = [("PATH", "/usr/bin:/bin"), ("HOME", "/home/t"), ("A", "a")];
+        let words = ["$A", "${A}", "~", "~/x", "$(id)", "`id`", "'\"\\", ""];
+        assert_eq!(run_argv(&words, false, &env), words);
     }
 
     #[test]

@@ -66,6 +66,8 @@ fn assert_same_both_ways(inventory: &Path) {
         r#""rcs_out": ["0", "3", "0", "1"]"#,
         r#""io_out": [29, 5, 10, 200000, 30]"#,
         r#""io_last": "[it's 100%  \" $HOME `x` stdin]""#,
+        r#""argv_home": true"#,
+        r#""argv_rest": "$1x|$PPID|${SRPLAY_UNSET_VAR}|""#,
         r#""stat": [true, true, false]"#,
         "failed: [h0] (item=3)",
         "changed: [h0] => (item=dir /tmp)",

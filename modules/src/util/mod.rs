@@ -1,6 +1,7 @@
 //! Helpers every file and command module shares: one remote stat round
 //! trip, checksums, modes, owner/group/mode plans, backups + atomic writes
-//! with validation, diffs, Ansible-style timestamps, argv quoting.
+//! with validation, diffs, Ansible-style timestamps, argv splitting,
+//! `$VAR`/`~` expansion on the target.
 
 pub mod attrs;
 pub mod checksum;

@@ -2,7 +2,9 @@
 //! does in its module process: `os.path.expanduser(os.path.expandvars(p))`
 //! — `$NAME`/`${NAME}` from the process's environment first (an unset
 //! one stays as written), then a leading `~`/`~user` on the result (so
-//! `$HOME/x`, `~/x` and `~$USER/x` all work).
+//! `$HOME/x`, `~/x` and `~$USER/x` all work). `command`'s argv words get
+//! the same expansion (Ansible's `expand_argument_vars`), see
+//! [`set_words`].
 //!
 //! Nothing from the path is ever interpreted by the target's shell: text
 //! is single-quoted, only ASCII `\w+` variable names (checked here) are put
@@ -36,6 +38,11 @@ pub fn needs_expansion(path: &str) -> bool {
 /// directory stack entry) stays as written.
 const USER_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 
+/// The shell variables [`assign`] uses besides its own `var`, and
+/// [`set_words`]'s `srplay_p`: code that unsets them all again, for a
+/// script that runs a user's command after them.
+pub const UNSET_VARIABLES: &str = "unset srplay_p srplay_x srplay_u srplay_r srplay_h; ";
+
 /// Shell code that sets the shell variable `var` to `path` expanded.
 /// Uses (and leaves set) the variables `srplay_x`, `srplay_u`,
 /// `srplay_r`, `srplay_h`.
@@ -60,6 +67,26 @@ pub fn assign(var: &str, path: &str, home: Home) -> String {
     if path.starts_with(['~', '$']) {
         s.push_str(&tilde_code(var, home));
     }
+    s
+}
+
+/// Shell code that sets the positional parameters (`"$@"`) to `words`,
+/// each expanded as [`assign`] expands a path: Ansible's `run_command`
+/// expands every argv word with the same `expanduser(expandvars(w))` in
+/// the module process (`expand_argument_vars`). A word that needs nothing
+/// is taken as is. The variables used on the way are unset at the end, so
+/// the command run with `"$@"` sees the shell as it was.
+pub fn set_words(words: &[String], home: Home) -> String {
+    let mut s = String::from("set --; ");
+    for word in words {
+        if needs_expansion(word) {
+            s.push_str(&assign("srplay_p", word, home));
+            s.push_str("set -- \"$@\" \"$srplay_p\"; ");
+        } else {
+            s.push_str(&format!("set -- \"$@\" {}; ", quote(word)));
+        }
+    }
+    s.push_str(UNSET_VARIABLES);
     s
 }
 

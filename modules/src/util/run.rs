@@ -91,7 +91,7 @@ pub fn guard_script(chdir: Option<&str>, creates: Option<&str>, removes: Option<
         ));
     }
     if !s.is_empty() {
-        s.push_str("unset srplay_p srplay_x srplay_u srplay_r srplay_h; ");
+        s.push_str(path_script::UNSET_VARIABLES);
     }
     s
 }
