@@ -44,7 +44,7 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
             let value = match ctx.eval.render(&Value::String(expr)) {
                 Ok(v) => v,
                 Err(e) if e.contains("is undefined") => {
-                    Value::String(format!("<< error 1 - '{}' is undefined >>", var.trim()))
+                    Value::String(format!("<< error 1 - {} >>", undefined_reason(ctx, var)))
                 }
                 Err(e) => return Err(ModuleError::failed(e)),
             };
@@ -59,4 +59,28 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
     }
     Ok(verbose_always(o))
+}
+
+/// ansible-core's reason for an undefined `var`: for a plain variable
+/// chain, the first missing link (`'p' is undefined`, `object of type
+/// 'dict' has no attribute 'delta'`); for another expression, the whole
+/// text.
+fn undefined_reason(ctx: &ControlCtx<'_>, var: &str) -> String {
+    let var = var.trim();
+    let chain = var.split('.').all(|seg| {
+        seg.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    let strict = format!(
+        "{{{{ {}({var}, '{var}') }}}}",
+        crate::template::filters::STRICT_FN
+    );
+    // An error names the template it came from; the reason comes first.
+    let reason = |e: &str| e.split(" (in `").next().unwrap_or(e).to_string();
+    match ctx.eval.render(&Value::String(strict)) {
+        Err(e) if chain => reason(&e),
+        _ => format!("'{var}' is undefined"),
+    }
 }

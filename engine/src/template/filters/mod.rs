@@ -38,6 +38,7 @@ pub use self::literals::{
 };
 pub(crate) use self::paths::expanduser;
 pub use self::strict::is_strict_message;
+pub(crate) use self::strict::STRICT_FN;
 pub use self::types::OMIT;
 pub use self::util::{python_repr, python_str_json};
 
