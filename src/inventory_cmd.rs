@@ -198,7 +198,12 @@ fn render(
     }
     if args.graph {
         let group = args.pattern.as_deref().unwrap_or("all");
-        return graph(inv, group, args.show_vars).map_err(|e| (OPTIONS_ERROR, e.to_string()));
+        // A bad group is an option error; a `!vault` value that cannot be
+        // decrypted exits 1, as in ansible-inventory.
+        return graph(inv, group, args.show_vars).map_err(|e| match e {
+            inventory_parser::InventoryError::Pattern(_) => (OPTIONS_ERROR, e.to_string()),
+            _ => (1, e.to_string()),
+        });
     }
     let available = inv
         .select_limited("all", args.limit.as_deref(), warnings)

@@ -37,6 +37,15 @@ pub fn decrypt_file(text: &str, file: &Path) -> Result<String> {
     decrypt(text.as_bytes()).map_err(|e| InventoryError::file(file, format!("{CANNOT_DECRYPT}{e}")))
 }
 
+/// The plain text of vault `text` (an inline `!vault` value), or the
+/// reason it cannot be decrypted.
+pub(crate) fn decrypt_text(text: &str) -> std::result::Result<String, String> {
+    let decrypt = DECRYPTOR
+        .get()
+        .ok_or_else(|| "this program cannot decrypt vault values".to_string())?;
+    decrypt(text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

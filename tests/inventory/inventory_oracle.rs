@@ -268,12 +268,21 @@ fn host_patterns_match_ansible() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// One vault row: the arguments after `-i inventory`, the environment
+/// A whole vault-encrypted `group_vars/app.yml` and `host_vars/` file
+/// (`ansible-vault encrypt`): fixture directory and its `-i` source.
+const WHOLE: (&str, &str) = ("projects/vault_group_vars", "inventory");
+/// Inline `!vault` values (`ansible-vault encrypt_string`) in
+/// `group_vars/all.yml` and `host_vars/web1.yml`; same password.
+const INLINE: (&str, &str) = ("inventory/vault_inline", "hosts.ini");
+
+/// One vault row: the fixture (under `tests/fixtures/`) and its `-i`
+/// source, the arguments after `-i SOURCE`, the environment
 /// (`{wrong}` and `{cfg}` stand for a wrong password file and an
 /// ansible.cfg naming the right one), whether the output is JSON, and
 /// ansible-inventory's exit status (checked too, so that a row where both
 /// tools fail alike cannot pass for a decrypting one).
 struct VaultCase {
+    fixture: (&'static str, &'static str),
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
     json: bool,
@@ -282,18 +291,21 @@ struct VaultCase {
 
 const VAULT_CASES: &[VaultCase] = &[
     VaultCase {
+        fixture: WHOLE,
         args: &["--list", "--vault-password-file", "vault-pass.txt"],
         env: &[],
         json: true,
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--host", "localhost", "--vault-pass-file", "vault-pass.txt"],
         env: &[],
         json: true,
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &[
             "--graph",
             "--vars",
@@ -305,18 +317,21 @@ const VAULT_CASES: &[VaultCase] = &[
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--list", "--export", "--vault-id", "vault-pass.txt"],
         env: &[],
         json: true,
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--list", "-y", "--vault-id", "dev@vault-pass.txt"],
         env: &[],
         json: false,
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &[
             "--host",
             "localhost",
@@ -331,12 +346,14 @@ const VAULT_CASES: &[VaultCase] = &[
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--list", "--export", "-y"],
         env: &[("ANSIBLE_VAULT_PASSWORD_FILE", "vault-pass.txt")],
         json: false,
         code: 0,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--host", "localhost"],
         env: &[("ANSIBLE_CONFIG", "{cfg}")],
         json: true,
@@ -344,28 +361,90 @@ const VAULT_CASES: &[VaultCase] = &[
     },
     // No password, or a wrong one: nothing on stdout, exit 4, the error.
     VaultCase {
+        fixture: WHOLE,
         args: &["--list"],
         env: &[],
         json: false,
         code: 4,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--host", "localhost"],
         env: &[],
         json: false,
         code: 4,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--list", "--vault-password-file", "{wrong}"],
         env: &[],
         json: false,
         code: 4,
     },
     VaultCase {
+        fixture: WHOLE,
         args: &["--graph", "--vars", "--vault-id", "{wrong}"],
         env: &[],
         json: false,
         code: 4,
+    },
+    // Inline `!vault` values: JSON shows {"__ansible_vault": ciphertext},
+    // YAML a `!vault |` block, `--graph --vars` the decrypted value.
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "--vault-password-file", "vault-pass.txt"],
+        env: &[],
+        json: true,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "--export", "-y", "--vault-id", "vault-pass.txt"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "-y"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--host", "web1", "-y"],
+        env: &[("ANSIBLE_VAULT_PASSWORD_FILE", "vault-pass.txt")],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars", "--vault-id", "dev@vault-pass.txt"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars"],
+        env: &[("ANSIBLE_CONFIG", "{cfg}")],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars"],
+        env: &[],
+        json: false,
+        code: 1,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars", "--vault-password-file", "{wrong}"],
+        env: &[],
+        json: false,
+        code: 1,
     },
 ];
 
@@ -422,8 +501,9 @@ fn compare_vault(case: &VaultCase, want: &FullRun, got: &FullRun) -> Option<Stri
         return None;
     }
     Some(format!(
-        "--- vault {:?} env {:?}: want exit {}, ansible {:?}, srplay {:?}\n\
+        "--- vault {} {:?} env {:?}: want exit {}, ansible {:?}, srplay {:?}\n\
          --- ansible-inventory:\n{}{}\n--- srplay:\n{}{}",
+        case.fixture.0,
         case.args,
         case.env,
         case.code,
@@ -436,19 +516,19 @@ fn compare_vault(case: &VaultCase, want: &FullRun, got: &FullRun) -> Option<Stri
     ))
 }
 
-/// Vault-encrypted `group_vars/` and `host_vars/` files: `srplay inventory`
-/// decrypts them with the same options, environment and ansible.cfg
-/// settings as ansible-inventory and prints the same; without the right
-/// password both fail the same way.
+/// Vault-encrypted `group_vars/` and `host_vars/` files and inline `!vault`
+/// values: `srplay inventory` decrypts them with the same options,
+/// environment and ansible.cfg settings as ansible-inventory and prints the
+/// same; without the right password both fail the same way.
 #[test]
 fn vault_inventory_matches_ansible_inventory() {
     let ansible = oracle();
-    let dir = repo_root().join("tests/fixtures/projects/vault_group_vars");
+    let fixtures = repo_root().join("tests/fixtures");
     let tmp = tempfile::tempdir().unwrap();
     let wrong = tmp.path().join("wrong-pass.txt");
     std::fs::write(&wrong, "not-the-password\n").unwrap();
     let cfg = tmp.path().join("ansible.cfg");
-    let right = dir.join("vault-pass.txt");
+    let right = fixtures.join(WHOLE.0).join("vault-pass.txt");
     std::fs::write(
         &cfg,
         format!("[defaults]\nvault_password_file = {}\n", right.display()),
@@ -463,9 +543,10 @@ fn vault_inventory_matches_ansible_inventory() {
         let handles: Vec<_> = VAULT_CASES
             .iter()
             .map(|case| {
-                let (ansible, srplay, dir, fill) = (&ansible, &srplay, &dir, &fill);
+                let (ansible, srplay, fixtures, fill) = (&ansible, &srplay, &fixtures, &fill);
                 s.spawn(move || {
-                    let mut args = vec!["-i".to_string(), "inventory".to_string()];
+                    let dir = &fixtures.join(case.fixture.0);
+                    let mut args = vec!["-i".to_string(), case.fixture.1.to_string()];
                     args.extend(case.args.iter().map(|a| fill(a)));
                     let env: Vec<(String, String)> = case
                         .env
