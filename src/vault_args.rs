@@ -56,13 +56,50 @@ impl VaultArgs {
             secrets.push(VaultSecret::from_vault_id(id, ask)?);
         }
         let env_file = std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE").map(PathBuf::from);
-        for file in self.vault_password_files.iter().chain(env_file.iter()) {
-            secrets.push(VaultSecret::from_file(None, file)?);
+        for file in self.password_files(env_file) {
+            secrets.push(VaultSecret::from_file(None, &file)?);
         }
         if self.ask_vault_pass {
             let pw = ask_secret("Vault password: ", "--ask-vault-pass")?;
             secrets.push(VaultSecret::new(None, pw.into_bytes()));
         }
         Ok(secrets)
+    }
+
+    /// `--vault-password-file` files, then `ANSIBLE_VAULT_PASSWORD_FILE`
+    /// unless it is already one of them ([`Self::apply_settings`] adds it
+    /// when no file was given): an executable password file runs once.
+    fn password_files(&self, env_file: Option<PathBuf>) -> Vec<PathBuf> {
+        let mut files = self.vault_password_files.clone();
+        files.extend(env_file.filter(|f| !files.contains(f)));
+        files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_password_file_is_added_once() {
+        let p = |s: &&str| PathBuf::from(*s);
+        let cases: [(&[&str], Option<&str>, &[&str]); 4] = [
+            (&[], None, &[]),
+            (&[], Some("env"), &["env"]),
+            (&["cli"], Some("env"), &["cli", "env"]),
+            (&["env"], Some("env"), &["env"]),
+        ];
+        for (cli, env, want) in cases {
+            let args = VaultArgs {
+                vault_password_files: cli.iter().map(p).collect(),
+                ..VaultArgs::default()
+            };
+            let want: Vec<PathBuf> = want.iter().map(p).collect();
+            assert_eq!(
+                args.password_files(env.map(PathBuf::from)),
+                want,
+                "{cli:?} {env:?}"
+            );
+        }
     }
 }
