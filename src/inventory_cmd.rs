@@ -5,13 +5,19 @@
 //! source ignored; srplay prints the same inventory but reports the error
 //! with file and line and exits 1.
 
+use crate::vault_args::VaultArgs;
 use inventory_parser::{
     graph, host_json, host_yaml, list_json, list_yaml, to_python_json, Inventory,
 };
+use srplay_engine::config::Settings;
 use std::io::Write;
 
 /// ansible's exit status for invalid options (AnsibleOptionsError).
 const OPTIONS_ERROR: i32 = 5;
+
+/// ansible's exit status for a file it cannot parse or decrypt
+/// (AnsibleParserError), e.g. a vault file without the right password.
+const PARSER_ERROR: i32 = 4;
 
 /// ansible's default inventory when no `-i` is given.
 const DEFAULT_INVENTORY: &str = "/etc/ansible/hosts";
@@ -58,6 +64,8 @@ pub struct InventoryArgs {
     /// Verbosity (accepted for compatibility; srplay prints the same either way).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// Group for --graph (ansible's positional `pattern`).
     #[arg(value_name = "GROUP")]
     pub pattern: Option<String>,
@@ -77,23 +85,19 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
         eprintln!("[ERROR]: Conflicting options used, only one of --host, --graph or --list can be used at the same time.");
         return Ok(OPTIONS_ERROR);
     }
+    install_vault_secrets(args)?;
     let sources: Vec<String> = if args.inventory.is_empty() {
         vec![DEFAULT_INVENTORY.to_string()]
     } else {
         args.inventory.clone()
     };
-    let outcome = match Inventory::load_lenient(&sources) {
+    let mut outcome = match Inventory::load_lenient(&sources) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("[ERROR]: {e}");
-            return Ok(1);
-        }
+        Err(e) => return Ok(load_failed(&e)),
     };
-    let mut outcome = outcome;
     if let Some(dir) = &args.playbook_dir {
         if let Err(e) = outcome.inventory.load_playbook_vars(dir) {
-            eprintln!("[ERROR]: {e}");
-            return Ok(1);
+            return Ok(load_failed(&e));
         }
     }
     let inv = &outcome.inventory;
@@ -123,6 +127,27 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
     };
     emit(args, &text)?;
     Ok(if outcome.failures.is_empty() { 0 } else { 1 })
+}
+
+/// The vault options plus ansible.cfg's `vault_password_file` /
+/// `vault_identity_list`, installed before any vars file is read (as in
+/// `srplay PLAYBOOK`), so encrypted `group_vars/`/`host_vars/` decrypt.
+fn install_vault_secrets(args: &InventoryArgs) -> anyhow::Result<()> {
+    let settings = Settings::load(&std::env::current_dir()?, &Settings::process_env())?;
+    let mut vault = args.vault.clone();
+    vault.apply_settings(&settings);
+    vault.install()
+}
+
+/// Prints a load error; returns ansible's exit status for it (4 for a vault
+/// file that cannot be decrypted, as ansible-inventory).
+fn load_failed(e: &inventory_parser::InventoryError) -> i32 {
+    eprintln!("[ERROR]: {e}");
+    if e.is_vault_error() {
+        PARSER_ERROR
+    } else {
+        1
+    }
 }
 
 fn print_warnings(warnings: &[String]) {
@@ -173,7 +198,12 @@ fn render(
     }
     if args.graph {
         let group = args.pattern.as_deref().unwrap_or("all");
-        return graph(inv, group, args.show_vars).map_err(|e| (OPTIONS_ERROR, e.to_string()));
+        // A bad group is an option error; a `!vault` value that cannot be
+        // decrypted exits 1, as in ansible-inventory.
+        return graph(inv, group, args.show_vars).map_err(|e| match e {
+            inventory_parser::InventoryError::Pattern(_) => (OPTIONS_ERROR, e.to_string()),
+            _ => (1, e.to_string()),
+        });
     }
     let available = inv
         .select_limited("all", args.limit.as_deref(), warnings)

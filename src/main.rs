@@ -7,6 +7,8 @@ mod inventory_cmd;
 mod playbook_cmd;
 mod playground_cmd;
 mod registry;
+mod terminal;
+mod vault_args;
 
 use clap::{Parser, Subcommand};
 

@@ -121,19 +121,8 @@ pub struct PlaybookArgs {
     /// Role directories from `roles_path` in ansible.cfg (not a flag).
     #[arg(skip)]
     pub roles_path: Vec<PathBuf>,
-    /// Vault password file (an executable one is run for the password)
-    #[arg(
-        long = "vault-password-file",
-        alias = "vault-pass-file",
-        value_name = "FILE"
-    )]
-    pub vault_password_files: Vec<PathBuf>,
-    /// Vault identity: `label@file`, `label@prompt` or `file`
-    #[arg(long = "vault-id", value_name = "ID")]
-    pub vault_ids: Vec<String>,
-    /// Ask for the vault password
-    #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
-    pub ask_vault_pass: bool,
+    #[command(flatten)]
+    pub vault: crate::vault_args::VaultArgs,
 }
 
 /// Every `-i` source (files, directories, `h1,h2,` lists) through
@@ -270,7 +259,7 @@ pub fn run_with_transport(
         Some(f) => f,
         None => ssh_factory(&settings)?,
     };
-    srplay_engine::vault::set_secrets(vault_secrets(args)?);
+    args.vault.install()?;
     let mut registry = registry;
     srplay_engine::actions::register(&mut registry);
     settings::install_plugins(args, &mut registry)?;
@@ -434,46 +423,7 @@ fn parse_grace(value: Option<&str>) -> Result<std::time::Duration> {
 }
 
 fn ask_password() -> Result<String> {
-    ask_secret("BECOME password: ", "-K")
-}
-
-/// The vault secrets from `--vault-id`, `--vault-password-file`,
-/// `--ask-vault-pass` and `ANSIBLE_VAULT_PASSWORD_FILE`, in that order.
-fn vault_secrets(args: &PlaybookArgs) -> Result<Vec<srplay_engine::vault::VaultSecret>> {
-    use srplay_engine::vault::{VaultError, VaultSecret};
-    let ask = |prompt: &str| {
-        ask_secret(prompt, "--vault-id …@prompt").map_err(|e| VaultError::Prompt(e.to_string()))
-    };
-    let mut secrets = Vec::new();
-    for id in &args.vault_ids {
-        secrets.push(VaultSecret::from_vault_id(id, ask)?);
-    }
-    let env_file = std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE").map(PathBuf::from);
-    for file in args.vault_password_files.iter().chain(env_file.iter()) {
-        secrets.push(VaultSecret::from_file(None, file)?);
-    }
-    if args.ask_vault_pass {
-        let pw = ask_secret("Vault password: ", "--ask-vault-pass")?;
-        secrets.push(VaultSecret::new(None, pw.into_bytes()));
-    }
-    Ok(secrets)
-}
-
-/// Read a secret from the terminal without echoing it.
-fn ask_secret(prompt: &str, flag: &str) -> Result<String> {
-    use std::io::{BufRead, Write};
-    if !std::io::stdin().is_terminal() {
-        bail!("{flag} needs a terminal to ask for the password");
-    }
-    eprint!("{prompt}");
-    std::io::stderr().flush().ok();
-    let _ = std::process::Command::new("stty").arg("-echo").status();
-    let mut line = String::new();
-    let read = std::io::stdin().lock().read_line(&mut line);
-    let _ = std::process::Command::new("stty").arg("echo").status();
-    eprintln!();
-    read.context("reading the password")?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    crate::terminal::ask_secret("BECOME password: ", "-K")
 }
 
 pub(crate) fn display_path(p: &Path) -> String {

@@ -104,7 +104,7 @@ pub enum VaultError {
     Unsupported(String),
     #[error("malformed vault data: {0}")]
     Malformed(&'static str),
-    #[error("no vault secrets were given to decrypt this (use --vault-password-file, --vault-id or --ask-vault-pass)")]
+    #[error("Attempting to decrypt but no vault secrets found (use --vault-password-file, --vault-id or --ask-vault-pass)")]
     NoSecrets,
     #[error("Decryption failed (no vault secrets were found that could decrypt)")]
     WrongPassword,
@@ -309,7 +309,10 @@ mod tests {
         let err = decrypt_vars_file_with(FILE_11.as_bytes(), &[pw("wrong")]).unwrap_err();
         assert!(err.contains("Decryption failed"), "{err}");
         let err = decrypt_vars_file_with(FILE_11.as_bytes(), &[]).unwrap_err();
-        assert!(err.contains("no vault secrets were given"), "{err}");
+        assert!(
+            err.contains("Attempting to decrypt but no vault secrets found"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -39,6 +39,14 @@ impl InventoryError {
             msg: msg.into(),
         }
     }
+
+    /// Whether this is a vault-encrypted vars file that could not be
+    /// decrypted (no or wrong password): ansible-inventory exits 4 for it.
+    pub fn is_vault_error(&self) -> bool {
+        use crate::vault_files::{CANNOT_DECRYPT, NO_DECRYPTOR};
+        matches!(self, InventoryError::File { msg, .. }
+            if msg == NO_DECRYPTOR || msg.starts_with(CANNOT_DECRYPT))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, InventoryError>;

@@ -25,6 +25,7 @@ mod sources;
 mod vars;
 pub mod vars_dirs;
 mod vault_files;
+mod vault_values;
 mod yaml;
 mod yaml_load;
 mod yaml_out;

@@ -104,10 +104,11 @@ pub fn host_json(inv: &Inventory, host: &str, export: bool) -> Value {
 }
 
 /// Serialises like Python's `json.dumps(v, sort_keys=True, indent=4,
-/// ensure_ascii=False)`, which is how ansible-inventory prints.
+/// ensure_ascii=False)`, which is how ansible-inventory prints (`!vault`
+/// values as `{"__ansible_vault": "<ciphertext>"}`).
 pub fn to_python_json(v: &Value) -> String {
     let mut out = String::new();
-    write_value(v, 0, &mut out);
+    write_value(&crate::vault_values::mark_vault_values(v), 0, &mut out);
     out
 }
 

@@ -11,6 +11,12 @@ use std::sync::OnceLock;
 /// Decrypts vault text to the plain file contents, or says why it cannot.
 pub type VaultDecryptor = fn(&[u8]) -> std::result::Result<String, String>;
 
+/// Messages of the errors about vault files (see
+/// [`InventoryError::is_vault_error`]).
+pub(crate) const NO_DECRYPTOR: &str =
+    "is vault-encrypted and this program cannot decrypt vault files";
+pub(crate) const CANNOT_DECRYPT: &str = "cannot decrypt this vault file: ";
+
 static DECRYPTOR: OnceLock<VaultDecryptor> = OnceLock::new();
 
 /// Install the decryptor for vault-encrypted vars files (first call wins).
@@ -25,14 +31,19 @@ pub fn is_vault_file(text: &str) -> bool {
 
 /// The plain contents of the vault file `file`.
 pub fn decrypt_file(text: &str, file: &Path) -> Result<String> {
-    let decrypt = DECRYPTOR.get().ok_or_else(|| {
-        InventoryError::file(
-            file,
-            "is vault-encrypted and this program cannot decrypt vault files",
-        )
-    })?;
+    let decrypt = DECRYPTOR
+        .get()
+        .ok_or_else(|| InventoryError::file(file, NO_DECRYPTOR))?;
+    decrypt(text.as_bytes()).map_err(|e| InventoryError::file(file, format!("{CANNOT_DECRYPT}{e}")))
+}
+
+/// The plain text of vault `text` (an inline `!vault` value), or the
+/// reason it cannot be decrypted.
+pub(crate) fn decrypt_text(text: &str) -> std::result::Result<String, String> {
+    let decrypt = DECRYPTOR
+        .get()
+        .ok_or_else(|| "this program cannot decrypt vault values".to_string())?;
     decrypt(text.as_bytes())
-        .map_err(|e| InventoryError::file(file, format!("cannot decrypt this vault file: {e}")))
 }
 
 #[cfg(test)]
@@ -50,5 +61,8 @@ mod tests {
             err.to_string(),
             "group_vars/all.yml: is vault-encrypted and this program cannot decrypt vault files"
         );
+        assert!(err.is_vault_error());
+        let other = InventoryError::file("group_vars/all.yml", "unreadable");
+        assert!(!other.is_vault_error());
     }
 }

@@ -113,12 +113,22 @@ fn host_node(inv: &Inventory, host: &str, export: bool) -> Vec<(String, Node)> {
         .map(|(k, v)| {
             let origin = origins.get(&k).and_then(|(_, o)| o.clone());
             let node = match origin {
-                Some(id) if matches!(v, Value::Array(_) | Value::Object(_)) => Node::Shared(id, v),
+                Some(id) if is_object(&v) => Node::Shared(id, v),
                 _ => Node::Leaf(v),
             };
             (k, node)
         })
         .collect()
+}
+
+/// Whether PyYAML writes this value as an object that can be anchored:
+/// lists, dicts, and `!vault` values (not `str`s in Python).
+fn is_object(v: &Value) -> bool {
+    match v {
+        Value::Array(_) | Value::Object(_) => true,
+        Value::String(s) => crate::vault_values::is_vault_value(s),
+        _ => false,
+    }
 }
 
 /// PyYAML anchor numbering: `idNNN` in the order nodes are met a second
@@ -291,6 +301,9 @@ fn scalar_at(v: &Value, cont: usize) -> String {
 }
 
 fn string_scalar(s: &str, cont: usize) -> String {
+    if crate::vault_values::is_vault_value(s) {
+        return crate::vault_values::vault_yaml(s, cont);
+    }
     if s.chars()
         .any(|c| (c as u32) < 0x20 && c != '\n' || c == '\x7f')
     {

@@ -42,12 +42,7 @@ pub fn apply(args: &PlaybookArgs) -> Result<(PlaybookArgs, Settings)> {
     a.ask_become_pass |= settings.become_ask_pass == Some(true);
     // Ansible: `--force-handlers` defaults to the config value.
     a.force_handlers |= settings.force_handlers == Some(true);
-    if a.vault_password_files.is_empty() {
-        a.vault_password_files
-            .extend(settings.vault_password_file.clone());
-    }
-    a.vault_ids
-        .extend(settings.vault_identity_list.iter().cloned());
+    a.vault.apply_settings(&settings);
     a.module_path.extend(settings.library.iter().cloned());
     a.roles_path.extend(settings.roles_path.iter().cloned());
     Ok((a, settings))

@@ -133,7 +133,7 @@ fn a_wrong_or_missing_vault_password_for_group_vars_fails_before_any_task() {
             &["--vault-password-file", wrong],
             "Decryption failed (no vault secrets were found that could decrypt)",
         ),
-        (&[], "no vault secrets were given"),
+        (&[], "Attempting to decrypt but no vault secrets found"),
     ];
     for (vault_args, want) in cases {
         let work = tempfile::tempdir().unwrap();

@@ -267,3 +267,308 @@ fn host_patterns_match_ansible() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A whole vault-encrypted `group_vars/app.yml` and `host_vars/` file
+/// (`ansible-vault encrypt`): fixture directory and its `-i` source.
+const WHOLE: (&str, &str) = ("projects/vault_group_vars", "inventory");
+/// Inline `!vault` values (`ansible-vault encrypt_string`) in
+/// `group_vars/all.yml` and `host_vars/web1.yml`; same password.
+const INLINE: (&str, &str) = ("inventory/vault_inline", "hosts.ini");
+
+/// One vault row: the fixture (under `tests/fixtures/`) and its `-i`
+/// source, the arguments after `-i SOURCE`, the environment
+/// (`{wrong}` and `{cfg}` stand for a wrong password file and an
+/// ansible.cfg naming the right one), whether the output is JSON, and
+/// ansible-inventory's exit status (checked too, so that a row where both
+/// tools fail alike cannot pass for a decrypting one).
+struct VaultCase {
+    fixture: (&'static str, &'static str),
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    json: bool,
+    code: i32,
+}
+
+const VAULT_CASES: &[VaultCase] = &[
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list", "--vault-password-file", "vault-pass.txt"],
+        env: &[],
+        json: true,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--host", "localhost", "--vault-pass-file", "vault-pass.txt"],
+        env: &[],
+        json: true,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &[
+            "--graph",
+            "--vars",
+            "--vault-password-file",
+            "vault-pass.txt",
+        ],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list", "--export", "--vault-id", "vault-pass.txt"],
+        env: &[],
+        json: true,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list", "-y", "--vault-id", "dev@vault-pass.txt"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &[
+            "--host",
+            "localhost",
+            "-y",
+            "--vault-id",
+            "dev@{wrong}",
+            "--vault-id",
+            "vault-pass.txt",
+        ],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list", "--export", "-y"],
+        env: &[("ANSIBLE_VAULT_PASSWORD_FILE", "vault-pass.txt")],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--host", "localhost"],
+        env: &[("ANSIBLE_CONFIG", "{cfg}")],
+        json: true,
+        code: 0,
+    },
+    // No password, or a wrong one: nothing on stdout, exit 4, the error.
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list"],
+        env: &[],
+        json: false,
+        code: 4,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--host", "localhost"],
+        env: &[],
+        json: false,
+        code: 4,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--list", "--vault-password-file", "{wrong}"],
+        env: &[],
+        json: false,
+        code: 4,
+    },
+    VaultCase {
+        fixture: WHOLE,
+        args: &["--graph", "--vars", "--vault-id", "{wrong}"],
+        env: &[],
+        json: false,
+        code: 4,
+    },
+    // Inline `!vault` values: JSON shows {"__ansible_vault": ciphertext},
+    // YAML a `!vault |` block, `--graph --vars` the decrypted value.
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "--vault-password-file", "vault-pass.txt"],
+        env: &[],
+        json: true,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "--export", "-y", "--vault-id", "vault-pass.txt"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--list", "-y"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--host", "web1", "-y"],
+        env: &[("ANSIBLE_VAULT_PASSWORD_FILE", "vault-pass.txt")],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars", "--vault-id", "dev@vault-pass.txt"],
+        env: &[],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars"],
+        env: &[("ANSIBLE_CONFIG", "{cfg}")],
+        json: false,
+        code: 0,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars"],
+        env: &[],
+        json: false,
+        code: 1,
+    },
+    VaultCase {
+        fixture: INLINE,
+        args: &["--graph", "--vars", "--vault-password-file", "{wrong}"],
+        env: &[],
+        json: false,
+        code: 1,
+    },
+];
+
+/// What one command printed on both streams and how it exited.
+struct FullRun {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn run_full(
+    exe: &Path,
+    pre: &[&str],
+    dir: &Path,
+    args: &[String],
+    env: &[(String, String)],
+) -> FullRun {
+    let out = Command::new(exe)
+        .args(pre)
+        .args(args)
+        .current_dir(dir)
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("LC_ALL", "C.UTF-8")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .env_remove("ANSIBLE_VAULT_IDENTITY_LIST")
+        .env_remove("ANSIBLE_CONFIG")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", exe.display()));
+    FullRun {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
+    }
+}
+
+/// Compares one vault row; `Some(report)` on mismatch. The exit status and
+/// stdout must agree; when ansible fails, srplay's stderr must carry
+/// ansible's error text (srplay adds the file and a hint).
+fn compare_vault(case: &VaultCase, want: &FullRun, got: &FullRun) -> Option<String> {
+    let same_out = if case.json {
+        let parse = |s: &str| serde_json::from_str::<Value>(s).ok();
+        parse(&want.stdout).is_some() && parse(&want.stdout) == parse(&got.stdout)
+    } else {
+        want.stdout.trim_end() == got.stdout.trim_end()
+    };
+    let error = want
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("[ERROR]: "))
+        .map(|e| e.trim_end_matches('.'));
+    let same_err = error.is_none_or(|e| got.stderr.contains(e));
+    if same_out && same_err && want.code == Some(case.code) && got.code == Some(case.code) {
+        return None;
+    }
+    Some(format!(
+        "--- vault {} {:?} env {:?}: want exit {}, ansible {:?}, srplay {:?}\n\
+         --- ansible-inventory:\n{}{}\n--- srplay:\n{}{}",
+        case.fixture.0,
+        case.args,
+        case.env,
+        case.code,
+        want.code,
+        got.code,
+        want.stdout,
+        want.stderr,
+        got.stdout,
+        got.stderr
+    ))
+}
+
+/// Vault-encrypted `group_vars/` and `host_vars/` files and inline `!vault`
+/// values: `srplay inventory` decrypts them with the same options,
+/// environment and ansible.cfg settings as ansible-inventory and prints the
+/// same; without the right password both fail the same way.
+#[test]
+fn vault_inventory_matches_ansible_inventory() {
+    let ansible = oracle();
+    let fixtures = repo_root().join("tests/fixtures");
+    let tmp = tempfile::tempdir().unwrap();
+    let wrong = tmp.path().join("wrong-pass.txt");
+    std::fs::write(&wrong, "not-the-password\n").unwrap();
+    let cfg = tmp.path().join("ansible.cfg");
+    let right = fixtures.join(WHOLE.0).join("vault-pass.txt");
+    std::fs::write(
+        &cfg,
+        format!("[defaults]\nvault_password_file = {}\n", right.display()),
+    )
+    .unwrap();
+    let fill = |s: &str| {
+        s.replace("{wrong}", wrong.to_str().unwrap())
+            .replace("{cfg}", cfg.to_str().unwrap())
+    };
+    let srplay = PathBuf::from(env!("CARGO_BIN_EXE_srplay"));
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = VAULT_CASES
+            .iter()
+            .map(|case| {
+                let (ansible, srplay, fixtures, fill) = (&ansible, &srplay, &fixtures, &fill);
+                s.spawn(move || {
+                    let dir = &fixtures.join(case.fixture.0);
+                    let mut args = vec!["-i".to_string(), case.fixture.1.to_string()];
+                    args.extend(case.args.iter().map(|a| fill(a)));
+                    let env: Vec<(String, String)> = case
+                        .env
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), fill(v)))
+                        .collect();
+                    let want = run_full(ansible, &[], dir, &args, &env);
+                    let got = run_full(srplay, &["inventory"], dir, &args, &env);
+                    compare_vault(case, &want, &got)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("vault case"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} vault mismatch(es) against ansible-inventory {}:\n{}",
+        failures.len(),
+        oracle_version(),
+        failures.join("\n")
+    );
+}

@@ -145,7 +145,7 @@ fn wrong_or_missing_password_fails_before_any_task() {
             &["--vault-password-file", "wrong"],
             "Decryption failed (no vault secrets were found that could decrypt)",
         ),
-        (&[], "no vault secrets were given"),
+        (&[], "Attempting to decrypt but no vault secrets found"),
     ];
     for (extra, want) in cases {
         let mut args = vec!["-i", "localhost,", "-c", "local"];
