@@ -24,19 +24,21 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 };
 
 pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let secs = args.get("seconds").and_then(Value::as_f64).or_else(|| {
-        args.get("minutes")
-            .and_then(Value::as_f64)
-            .map(|m| m * 60.0)
-    });
+    // ansible-core takes whole seconds or minutes (`int()` of the value)
+    // and pauses at least one second.
+    let secs = args
+        .get("seconds")
+        .and_then(Value::as_f64)
+        .map(f64::trunc)
+        .or_else(|| {
+            args.get("minutes")
+                .and_then(Value::as_f64)
+                .map(|m| m.trunc() * 60.0)
+        })
+        .map(|s| s.max(1.0));
     let start_text = timestamp();
     if let Some(s) = secs {
-        let shown = if args.contains_key("minutes") {
-            format!("Pausing for {} minutes", (s / 60.0).round().max(1.0) as i64)
-        } else {
-            format!("Pausing for {} seconds", s.ceil().max(1.0) as i64)
-        };
-        (ctx.say)(&shown);
+        (ctx.say)(&format!("Pausing for {} seconds", s as i64));
         let sleep = tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0)));
         match &ctx.cancel {
             Some(c) => {
