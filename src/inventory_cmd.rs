@@ -85,11 +85,16 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
         eprintln!("[ERROR]: Conflicting options used, only one of --host, --graph or --list can be used at the same time.");
         return Ok(OPTIONS_ERROR);
     }
-    install_vault_secrets(args)?;
-    let sources: Vec<String> = if args.inventory.is_empty() {
-        vec![DEFAULT_INVENTORY.to_string()]
-    } else {
+    let settings = Settings::load(&std::env::current_dir()?, &Settings::process_env())?;
+    install_vault_secrets(args, &settings)?;
+    // `-i`, else ansible.cfg's `inventory` (or ANSIBLE_INVENTORY), else
+    // ansible's default, as ansible-inventory chooses.
+    let sources: Vec<String> = if !args.inventory.is_empty() {
         args.inventory.clone()
+    } else if !settings.inventory.is_empty() {
+        settings.inventory.clone()
+    } else {
+        vec![DEFAULT_INVENTORY.to_string()]
     };
     let mut outcome = match Inventory::load_lenient(&sources) {
         Ok(o) => o,
@@ -132,10 +137,9 @@ pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
 /// The vault options plus ansible.cfg's `vault_password_file` /
 /// `vault_identity_list`, installed before any vars file is read (as in
 /// `srplay PLAYBOOK`), so encrypted `group_vars/`/`host_vars/` decrypt.
-fn install_vault_secrets(args: &InventoryArgs) -> anyhow::Result<()> {
-    let settings = Settings::load(&std::env::current_dir()?, &Settings::process_env())?;
+fn install_vault_secrets(args: &InventoryArgs, settings: &Settings) -> anyhow::Result<()> {
     let mut vault = args.vault.clone();
-    vault.apply_settings(&settings);
+    vault.apply_settings(settings);
     vault.install()
 }
 

@@ -98,3 +98,38 @@ fn host_ignores_limit_and_output_writes_file() {
     );
     let _ = std::fs::remove_file(target);
 }
+
+/// Without `-i`, the inventory comes from ansible.cfg's `inventory` or
+/// `ANSIBLE_INVENTORY` (the variable wins), as with ansible-inventory.
+#[test]
+fn without_i_the_inventory_comes_from_ansible_cfg_or_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ansible.cfg"),
+        "[defaults]\ninventory = from_cfg.ini\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("from_cfg.ini"), "cfg-host\n").unwrap();
+    std::fs::write(dir.path().join("from_env.ini"), "env-host\n").unwrap();
+    let cases: [(Option<&str>, &str, &str); 2] = [
+        (None, "cfg-host", "env-host"),
+        (Some("from_env.ini"), "env-host", "cfg-host"),
+    ];
+    for (env, want, not) in cases {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_srplay"));
+        cmd.args(["inventory", "--list"])
+            .current_dir(dir.path())
+            .env_remove("ANSIBLE_CONFIG")
+            .env_remove("ANSIBLE_INVENTORY");
+        if let Some(e) = env {
+            cmd.env("ANSIBLE_INVENTORY", e);
+        }
+        let out = cmd.output().expect("spawn srplay");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{env:?}: {}", stderr(&out));
+        assert!(
+            stdout.contains(want) && !stdout.contains(not),
+            "{env:?}: {stdout}"
+        );
+    }
+}
