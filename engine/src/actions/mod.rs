@@ -40,6 +40,9 @@ pub trait Evaluator: Send + Sync {
 
 pub struct ControlCtx<'a> {
     pub host: &'a str,
+    /// The task's name as its banner shows it (`pause` heads its prompt
+    /// with it).
+    pub task_name: String,
     pub eval: &'a dyn Evaluator,
     pub check_mode: bool,
     pub verbosity: u8,

@@ -18,7 +18,11 @@ pub static SPEC: ModuleSpec = ModuleSpec {
         ("stop", "When it ended."),
         ("delta", "Seconds paused."),
         ("user_input", "What was typed at the prompt."),
-        ("echo", "Whether the input was echoed."),
+        ("echo", "Whether the input was echoed (the `echo` option)."),
+        (
+            "rc / stdout / stderr",
+            "`0` and empty, as ansible-core returns them",
+        ),
     ],
     ..ModuleSpec::new("pause", "Pause playbook execution")
 };
@@ -36,58 +40,74 @@ pub async fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleErro
                 .map(|m| m.trunc() * 60.0)
         })
         .map(|s| s.max(1.0));
+    let echo = args.get("echo").and_then(Value::as_bool).unwrap_or(true);
+    let hidden = if echo { "" } else { " (output is hidden)" };
+    let started = std::time::Instant::now();
     let start_text = timestamp();
-    if let Some(s) = secs {
-        (ctx.say)(&format!("Pausing for {} seconds", s as i64));
-        let sleep = tokio::time::sleep(std::time::Duration::from_secs_f64(s.max(0.0)));
-        match &ctx.cancel {
-            Some(c) => {
-                tokio::select! {
-                    _ = sleep => {}
-                    _ = c.cancelled() => {}
-                }
-            }
-            None => sleep.await,
+    let user_input = match secs {
+        Some(s) => {
+            (ctx.say)(&format!("Pausing for {} seconds{hidden}", s as i64));
+            wait(ctx, s).await;
+            String::new()
         }
-        return Ok(Outcome::ok()
-            .with("start", start_text)
-            .with("stop", format!("{:?}", std::time::SystemTime::now()))
-            .with("delta", s as i64)
-            .with(
-                "echo",
-                args.get("echo").cloned().unwrap_or(Value::Bool(true)),
-            )
-            .with("user_input", ""));
-    }
-    if !ctx.interactive {
-        return Err(ModuleError::failed(
+        None if !ctx.interactive => return Err(ModuleError::failed(
             "pause needs a terminal to prompt; give `seconds` or `minutes` to pause without one",
-        ));
-    }
-    let prompt = args
-        .get("prompt")
-        .and_then(Value::as_str)
-        .unwrap_or("Press enter to continue, Ctrl+C to interrupt");
-    let input = tokio::task::spawn_blocking({
-        let prompt = prompt.to_string();
-        move || {
-            let mut out = std::io::stdout();
-            let _ = write!(out, "[pause]\n{prompt}:\n");
-            let _ = out.flush();
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map(|_| line.trim_end_matches('\n').to_string())
+        )),
+        None => {
+            let prompt = args
+                .get("prompt")
+                .and_then(Value::as_str)
+                .unwrap_or("Press enter to continue, Ctrl+C to interrupt");
+            let label = format!("[{}]\n{prompt}{hidden}:", ctx.task_name.trim());
+            read_answer(label, !echo).await?
         }
+    };
+    // ansible-core's result: its keys, whatever the kind of pause.
+    Ok(Outcome::ok()
+        .with("rc", 0)
+        .with("stdout", "")
+        .with("stderr", "")
+        .with("start", start_text)
+        .with("stop", timestamp())
+        .with("delta", started.elapsed().as_secs())
+        .with("echo", echo)
+        .with("user_input", user_input))
+}
+
+/// Sleep `secs`, or until the run is interrupted.
+async fn wait(ctx: &ControlCtx<'_>, secs: f64) {
+    let sleep = tokio::time::sleep(std::time::Duration::from_secs_f64(secs));
+    match &ctx.cancel {
+        Some(c) => {
+            tokio::select! {
+                _ = sleep => {}
+                _ = c.cancelled() => {}
+            }
+        }
+        None => sleep.await,
+    }
+}
+
+/// One line from the terminal after `label`; with `private` the terminal
+/// does not echo it (`echo: false`).
+async fn read_answer(label: String, private: bool) -> Result<String, ModuleError> {
+    tokio::task::spawn_blocking(move || {
+        if private {
+            let _ = std::process::Command::new("stty").arg("-echo").status();
+        }
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{label}");
+        let _ = out.flush();
+        let mut line = String::new();
+        let read = std::io::stdin().lock().read_line(&mut line);
+        if private {
+            let _ = std::process::Command::new("stty").arg("echo").status();
+        }
+        read.map(|_| line.trim_end_matches(['\n', '\r']).to_string())
     })
     .await
     .map_err(|e| ModuleError::failed(e.to_string()))?
-    .map_err(|e| ModuleError::failed(format!("pause: cannot read the terminal: {e}")))?;
-    Ok(Outcome::ok()
-        .with("start", start_text)
-        .with("user_input", input)
-        .with("echo", true))
+    .map_err(|e| ModuleError::failed(format!("pause: cannot read the terminal: {e}")))
 }
 
 /// `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), the shape of Ansible's timestamps.

@@ -782,6 +782,7 @@ impl Executor {
             let ctx = ControlCtx {
                 say: &say,
                 host,
+                task_name: task.display_name(),
                 eval: &eval,
                 check_mode: check,
                 verbosity: self.opts.verbosity,
