@@ -3,7 +3,6 @@
 use super::ControlCtx;
 use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
 use serde_json::Value;
-use std::io::{BufRead, Write};
 
 pub static SPEC: ModuleSpec = ModuleSpec {
     options: &[
@@ -92,18 +91,7 @@ async fn wait(ctx: &ControlCtx<'_>, secs: f64) {
 /// does not echo it (`echo: false`).
 async fn read_answer(label: String, private: bool) -> Result<String, ModuleError> {
     tokio::task::spawn_blocking(move || {
-        if private {
-            let _ = std::process::Command::new("stty").arg("-echo").status();
-        }
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "{label}");
-        let _ = out.flush();
-        let mut line = String::new();
-        let read = std::io::stdin().lock().read_line(&mut line);
-        if private {
-            let _ = std::process::Command::new("stty").arg("echo").status();
-        }
-        read.map(|_| line.trim_end_matches(['\n', '\r']).to_string())
+        crate::executor::prompt::read_line(&format!("{label}\n"), private)
     })
     .await
     .map_err(|e| ModuleError::failed(e.to_string()))?

@@ -10,7 +10,7 @@ mod loop_batch;
 mod loop_script;
 mod loops;
 mod play;
-mod prompt;
+pub(crate) mod prompt;
 mod scope;
 mod serial;
 mod state;

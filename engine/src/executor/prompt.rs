@@ -69,7 +69,7 @@ fn ask(p: &VarPrompt, default: Option<&Value>) -> Result<String, String> {
     }
 }
 
-fn read_line(label: &str, private: bool) -> Result<String, String> {
+pub(crate) fn read_line(label: &str, private: bool) -> Result<String, String> {
     // Echo goes off before the label shows, so an answer typed (or pasted)
     // right after it is never echoed.
     if private {
