@@ -475,11 +475,16 @@ fn undefined_error(
             let what = all.last().map(|s| s.as_str()).unwrap_or("a value");
             // The variable exists: an attribute along the path is missing
             // (Ansible: "object of type 'dict' has no attribute 'x'").
-            let detail = match what.rsplit_once('.') {
-                Some((_, attr)) => format!(": the value has no attribute '{attr}'"),
-                None => String::new(),
+            let msg = match what.rsplit_once('.') {
+                Some((_, attr)) => {
+                    format!(
+                        "'{what}' is undefined (in `{src}`): the value has no attribute '{attr}'"
+                    )
+                }
+                // `p['k']`, `p[i]`: `p` exists, an item of it does not.
+                None => format!("'{what}' has no such item or attribute (in `{src}`)"),
             };
-            TemplateError::new(format!("'{what}' is undefined (in `{src}`){detail}"), true)
+            TemplateError::new(msg, true)
         }
     }
 }
@@ -703,6 +708,13 @@ mod tests {
         assert!(e.msg.contains("recursive loop"), "{}", e.msg);
         let e = render_str("{{ d.missing }}", &vars(json!({"d": {"k": 1}}))).unwrap_err();
         assert!(e.msg.contains("has no attribute 'missing'"), "{}", e.msg);
+        // The variable exists, an item of it does not: never "'d' is undefined".
+        let e = render_str("{{ d['missing'] }}", &vars(json!({"d": {"k": 1}}))).unwrap_err();
+        assert!(
+            e.msg.starts_with("'d' has no such item or attribute"),
+            "{}",
+            e.msg
+        );
         let e = render_str("{{ x + }}", &v).unwrap_err();
         assert!(e.msg.contains("syntax error"), "{}", e.msg);
         assert!(condition(&json!("nope"), &v).is_err());
