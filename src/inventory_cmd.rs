@@ -24,7 +24,8 @@ const DEFAULT_INVENTORY: &str = "/etc/ansible/hosts";
 
 #[derive(clap::Args, Debug)]
 pub struct InventoryArgs {
-    /// Inventory source: file, directory or comma-separated host list (repeatable).
+    /// Inventory source: file, directory or comma-separated host list (repeatable;
+    /// default: ANSIBLE_INVENTORY, else ansible.cfg's `inventory`, else /etc/ansible/hosts).
     #[arg(
         short = 'i',
         long = "inventory",

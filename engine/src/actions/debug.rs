@@ -67,12 +67,9 @@ pub fn run(ctx: &ControlCtx<'_>, args: Args) -> Result<Outcome, ModuleError> {
 /// text.
 fn undefined_reason(ctx: &ControlCtx<'_>, var: &str) -> String {
     let var = var.trim();
-    let chain = var.split('.').all(|seg| {
-        seg.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    });
+    if !var.split('.').all(super::set_fact::is_identifier) {
+        return format!("'{var}' is undefined");
+    }
     let strict = format!(
         "{{{{ {}({var}, '{var}') }}}}",
         crate::template::filters::STRICT_FN
@@ -80,7 +77,7 @@ fn undefined_reason(ctx: &ControlCtx<'_>, var: &str) -> String {
     // An error names the template it came from; the reason comes first.
     let reason = |e: &str| e.split(" (in `").next().unwrap_or(e).to_string();
     match ctx.eval.render(&Value::String(strict)) {
-        Err(e) if chain => reason(&e),
+        Err(e) => reason(&e),
         _ => format!("'{var}' is undefined"),
     }
 }

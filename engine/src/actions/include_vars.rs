@@ -3,9 +3,10 @@
 //! directory, extensions, `ignore_files`, `hash_behaviour` and its result
 //! shape on failure: `message` plus the partial result).
 
+use super::set_fact::is_identifier;
 use super::ControlCtx;
 use crate::module::{ArgSpec, ArgType, Args, ModuleError, ModuleSpec, Outcome};
-use crate::template::filters::{expanduser, merge_hash, ListMerge};
+use crate::template::filters::{expanduser, merge_hash, splitext, ListMerge};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -277,12 +278,10 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// The extension as Python's `os.path.splitext` sees it (leading dots of
-/// the name do not start one: `.bashrc` has none).
+/// The extension as Python's `os.path.splitext` sees it, without its dot
+/// (`.bashrc` has none, `a.` an empty one).
 fn python_extension(name: &str) -> Option<&str> {
-    let stem_start = name.len() - name.trim_start_matches('.').len();
-    let dot = name[stem_start..].rfind('.')? + stem_start;
-    Some(&name[dot + 1..])
+    splitext(name).1.strip_prefix('.')
 }
 
 /// Every directory under `root` (symlinks followed, as `os.walk` with
@@ -363,13 +362,6 @@ fn merged_with_current(ctx: &ControlCtx<'_>, facts: Map<String, Value>) -> Map<S
             (k, merged)
         })
         .collect()
-}
-
-fn is_identifier(k: &str) -> bool {
-    k.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]

@@ -36,12 +36,22 @@ pub fn target_as(sshd: &Sshd, i: usize, user: &str) -> SshTarget {
 /// and share the run's control directory, and `.../m1` must not match the
 /// `.../m10` of a neighbouring test.
 pub fn ssh_processes_mentioning(path: &str) -> Vec<u32> {
-    let names_path = |w: &str| {
-        let w = w.rsplit_once('=').map_or(w, |(_, v)| v);
+    let names_path = |w: &String| {
+        let w = w.rsplit_once('=').map_or(w.as_str(), |(_, v)| v);
         w == path
             || w.strip_prefix(path)
                 .is_some_and(|rest| rest.starts_with('/'))
     };
+    live_processes(|words| {
+        let is_ssh = words
+            .first()
+            .is_some_and(|w| w == "ssh" || w.ends_with("/ssh"));
+        is_ssh && words.iter().any(names_path)
+    })
+}
+
+/// Live (not zombie) processes whose argument words `wanted` accepts.
+pub fn live_processes(wanted: impl Fn(&[String]) -> bool) -> Vec<u32> {
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -54,14 +64,11 @@ pub fn ssh_processes_mentioning(path: &str) -> Vec<u32> {
             .split(|b| *b == 0)
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .collect();
-        let is_ssh = words
-            .first()
-            .is_some_and(|w| w == "ssh" || w.ends_with("/ssh"));
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let zombie = stat
             .rsplit_once(')')
             .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-        if is_ssh && !zombie && words.iter().any(|w| names_path(w)) {
+        if !zombie && wanted(&words) {
             found.push(pid);
         }
     }

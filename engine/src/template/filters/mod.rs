@@ -36,7 +36,7 @@ pub use self::literals::{
     lone_expression, needs_rewrite, raw_string_literals, raw_string_literals_with, template_source,
     Delimiters,
 };
-pub(crate) use self::paths::expanduser;
+pub(crate) use self::paths::{expanduser, splitext};
 pub use self::strict::is_strict_message;
 pub(crate) use self::strict::STRICT_FN;
 pub use self::types::OMIT;
